@@ -1,0 +1,128 @@
+"""
+Frozen value objects passed between the catalog, the decision table, the writers and the API.
+
+Other apps import these (and ``default_enrollments.api``), never the models or internals.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from uuid import UUID
+
+
+class ContentType(StrEnum):
+    """What an intention's key names, derived from the key's syntax."""
+
+    COURSE = "course"
+    COURSE_RUN = "course_run"
+
+
+class Action(StrEnum):
+    """What the decision table says to do for one (learner, intention)."""
+
+    ENROLL = "enroll"
+    UPGRADE = "upgrade"
+    ALREADY_ENROLLED = "already_enrolled"
+    SKIP = "skip"
+
+
+class OutcomeStatus(StrEnum):
+    """What realization did for one (learner, intention)."""
+
+    ENROLLED = "enrolled"
+    UPGRADED = "upgraded"
+    ALREADY_ENROLLED = "already_enrolled"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # an error; retried on a later login
+
+
+class Reason(StrEnum):
+    """Why an intention was skipped, failed or could not be resolved."""
+
+    INVALID_KEY = "invalid_key"
+    UNKNOWN_CONTENT = "unknown_content"
+    NO_ADVERTISED_RUN = "no_advertised_run"
+    RUN_NOT_IN_COURSE = "run_not_in_course"
+    NOT_ENROLLABLE = "not_enrollable"
+    UNENROLLED = "unenrolled"
+    NOT_ELIGIBLE = "not_eligible"
+    NO_MODE = "no_enrollable_mode"
+    CATALOG_UNAVAILABLE = "catalog_unavailable"
+    ENROLLMENT_REFUSED = "enrollment_refused"
+    TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
+
+
+def _frozen_mapping(value: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class EnrollmentState:
+    """A learner's LMS enrollment in one run, read live from the enrollment backend."""
+
+    mode: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """The concrete course run an intention means right now, and what the catalog says of it."""
+
+    course_key: str
+    course_run_key: str
+    is_enrollable: bool
+    best_mode: str | None
+    seat_modes: tuple[str, ...] = ()
+    normalized_metadata: Mapping = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "normalized_metadata", _frozen_mapping(self.normalized_metadata))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """An intention's key resolved against the catalog: a run, or the reason there is none."""
+
+    content_key: str
+    run: ResolvedRun | None = None
+    reason: Reason | None = None
+    message: str = ""
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.run is not None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The eligibility policy's answer for one learner and one resolved run."""
+
+    eligible: bool
+    mode: str | None = None
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One row of the decision table's answer."""
+
+    action: Action
+    reason: Reason | None = None
+    mode: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened for one (learner, intention); returned by ``api.realize_default_enrollments``."""
+
+    user_id: int
+    enterprise_customer_uuid: UUID
+    intention_uuid: UUID
+    content_key: str
+    status: OutcomeStatus
+    course_run_key: str | None = None
+    mode: str | None = None
+    reason: Reason | None = None
+    detail: str = ""

@@ -1,0 +1,212 @@
+"""
+The app's two models and the accessors for the host's enterprise models.
+
+Host models are swappable (like ``AUTH_USER_MODEL``): always reach them through the
+``get_*_model()`` accessors below, never by importing a class.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from uuid import uuid4
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from model_utils.managers import SoftDeletableManager
+from model_utils.models import SoftDeletableModel, TimeStampedModel
+from simple_history.models import HistoricalRecords
+
+from default_enrollments.conf import (
+    COURSE_ENROLLMENT_MODEL_SETTING,
+    CUSTOMER_MODEL_SETTING,
+    CUSTOMER_USER_MODEL_SETTING,
+    host_model_label,
+    intentions_related_name,
+)
+from default_enrollments.data import ContentType, Resolution
+from default_enrollments.keys import MalformedKey, content_type_for_key
+
+
+def get_enterprise_customer_model() -> type[models.Model]:
+    """The host's enterprise customer model (``DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL``)."""
+    return apps.get_model(host_model_label(CUSTOMER_MODEL_SETTING), require_ready=False)
+
+
+def get_enterprise_customer_user_model() -> type[models.Model]:
+    """The host's customer-user link model (``DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL``)."""
+    return apps.get_model(host_model_label(CUSTOMER_USER_MODEL_SETTING), require_ready=False)
+
+
+def get_enterprise_course_enrollment_model() -> type[models.Model]:
+    """The host's enterprise enrollment model (``DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL``)."""
+    return apps.get_model(host_model_label(COURSE_ENROLLMENT_MODEL_SETTING), require_ready=False)
+
+
+class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel):
+    """
+    A course (its advertised run) or one course run that a customer's learners are enrolled in on login.
+
+    ``save()`` never calls the catalog: an intention whose course vanished must stay editable and
+    removable. Catalog checks happen in ``clean()`` and at realization time.
+
+    .. no_pii:
+    """
+
+    uuid = models.UUIDField(primary_key=True, default=uuid4, editable=False)
+    enterprise_customer = models.ForeignKey(
+        host_model_label(CUSTOMER_MODEL_SETTING),
+        on_delete=models.CASCADE,
+        related_name=intentions_related_name(),
+        help_text="The customer whose learners are enrolled.",
+    )
+    content_key = models.CharField(
+        max_length=255,
+        help_text="A course key (edX+DemoX: its advertised run) or a course run key (course-v1:edX+DemoX+2T2024).",
+    )
+    content_type = models.CharField(
+        max_length=16,
+        choices=[(choice.value, choice.name.replace("_", " ").capitalize()) for choice in ContentType],
+        editable=False,
+        help_text="Derived from the key's syntax on save.",
+    )
+
+    objects = SoftDeletableManager()
+    available_objects = SoftDeletableManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "default enrollment intention"
+        ordering = ["enterprise_customer_id", "content_key", "uuid"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise_customer", "content_key"],
+                name="default_enrollments_unique_intention",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        removed = " (removed)" if self.is_removed else ""
+        return f"{self.content_key} for customer {self.enterprise_customer_id}{removed}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.content_key = (self.content_key or "").strip()
+        try:
+            self.content_type = content_type_for_key(self.content_key)
+        except MalformedKey as exc:
+            raise ValidationError({"content_key": str(exc)}) from exc
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.content_key = (self.content_key or "").strip()
+        try:
+            self.content_type = content_type_for_key(self.content_key)
+        except MalformedKey as exc:
+            raise ValidationError({"content_key": str(exc)}) from exc
+        self._reject_removed_twin()
+
+    def _reject_removed_twin(self) -> None:
+        """The unique constraint spans removed rows too, so point the operator at the row to restore."""
+        if not self.enterprise_customer_id:
+            return
+        twin = (
+            type(self).all_objects.filter(
+                enterprise_customer_id=self.enterprise_customer_id,
+                content_key=self.content_key,
+                is_removed=True,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if twin is None:
+            return
+        try:
+            url = reverse("admin:default_enrollments_defaultenterpriseenrollmentintention_change", args=[twin.pk])
+        except NoReverseMatch:
+            url = ""
+        where = format_html('<a href="{}">{}</a>', url, twin.pk) if url else str(twin.pk)
+        raise ValidationError(
+            {
+                "content_key": format_html(
+                    "A removed intention for {} already exists for this customer ({}). Restore it instead.",
+                    self.content_key,
+                    where,
+                )
+            },
+            code="removed_twin",
+        )
+
+    # --- Resolution, read from the cached catalog; batch callers fill many rows at once -----------
+
+    @cached_property
+    def resolution(self) -> Resolution:
+        """This intention's run; ``api.resolve_intentions`` sets it for a whole list in one batch."""
+        from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports models)
+
+        return resolve_intentions([self])[self.uuid]
+
+    @property
+    def course_key(self) -> str | None:
+        run = self.resolution.run
+        return run.course_key if run else None
+
+    @property
+    def course_run_key(self) -> str | None:
+        run = self.resolution.run
+        return run.course_run_key if run else None
+
+    @property
+    def is_course_run_enrollable(self) -> bool:
+        run = self.resolution.run
+        return bool(run and run.is_enrollable)
+
+    @property
+    def best_mode_for_course_run(self) -> str | None:
+        run = self.resolution.run
+        return run.best_mode if run else None
+
+    @property
+    def course_run_normalized_metadata(self) -> dict:
+        run = self.resolution.run
+        return dict(run.normalized_metadata) if run else {}
+
+    @cached_property
+    def applicable_enterprise_catalog_uuids(self) -> list[str]:
+        """The customer's catalogs that contain the run; ``api.attach_applicable_catalogs`` batches it."""
+        from default_enrollments.api import attach_applicable_catalogs  # noqa: PLC0415
+
+        attach_applicable_catalogs([self])
+        return self.__dict__["applicable_enterprise_catalog_uuids"]
+
+
+class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):
+    """
+    Provenance: this host course enrollment exists because of that intention.
+
+    One-to-one with the enrollment row, so a second worker realizing the same (learner, run)
+    fails on the constraint instead of writing a duplicate.
+
+    .. no_pii:
+    """
+
+    intended_enrollment = models.ForeignKey(
+        DefaultEnterpriseEnrollmentIntention,
+        on_delete=models.CASCADE,
+        related_name="realizations",
+    )
+    realized_enrollment = models.OneToOneField(
+        host_model_label(COURSE_ENROLLMENT_MODEL_SETTING),
+        on_delete=models.CASCADE,
+        related_name="default_enrollment_realization",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "default enrollment realization"
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.intended_enrollment_id} -> enrollment {self.realized_enrollment_id}"

@@ -1,0 +1,24 @@
+"""Fixtures every test module may use."""
+import pytest
+from django.core.cache import caches
+from django.db import connection
+
+
+def pytest_report_header(config):
+    from django.conf import settings  # noqa: PLC0415 (settings are configured by pytest-django)
+
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} (DB_ENGINE={settings.DB_ENGINE})"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Catalog answers are cached in the Django cache; no test sees another's."""
+    for cache in caches.all():
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def db_vendor():
+    return connection.vendor
