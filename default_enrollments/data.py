@@ -126,3 +126,16 @@ class Outcome:
     mode: str | None = None
     reason: Reason | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class IntentionEvaluation:
+    """Everything the decision table looked at for one (learner, intention), and its answer."""
+
+    intention_uuid: UUID
+    content_key: str
+    resolution: Resolution
+    enrollment: EnrollmentState | None
+    left_enterprise_enrollment: bool
+    eligibility: Eligibility | None
+    decision: Decision

@@ -1,0 +1,39 @@
+"""The default backend: enrollments in the bundled reference LMS model."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from default_enrollments.backends.base import EnrollmentBackend
+from default_enrollments.data import EnrollmentState
+from default_enrollments.exceptions import EnrollmentError
+
+
+class ReferenceEnrollmentBackend(EnrollmentBackend):
+    """Reads and writes ``default_enrollments_reference.CourseEnrollment``."""
+
+    @staticmethod
+    def _model():
+        from default_enrollments.contrib.reference_host.models import CourseEnrollment  # noqa: PLC0415
+
+        return CourseEnrollment
+
+    def enroll(self, user, course_run_key: str, mode: str) -> None:
+        if not getattr(user, "is_active", True):
+            raise EnrollmentError(f"user {user.pk} is inactive and cannot be enrolled in {course_run_key}")
+        enrollment, created = self._model().objects.get_or_create(
+            user=user, course_id=course_run_key, defaults={"mode": mode, "is_active": True}
+        )
+        if not created and (enrollment.mode != mode or not enrollment.is_active):
+            enrollment.mode = mode
+            enrollment.is_active = True
+            enrollment.save(update_fields=["mode", "is_active", "modified"])
+
+    def get_enrollments(self, user, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
+        wanted = {key.lower(): key for key in course_run_keys}
+        if not wanted:
+            return {}
+        rows = self._model().objects.filter(user=user, course_id__in=list(wanted.values()))
+        return {
+            wanted.get(row.course_id.lower(), row.course_id): EnrollmentState(mode=row.mode, is_active=row.is_active)
+            for row in rows
+        }
