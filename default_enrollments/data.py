@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
@@ -139,3 +140,78 @@ class IntentionEvaluation:
     left_enterprise_enrollment: bool
     eligibility: Eligibility | None
     decision: Decision
+
+
+@dataclass(frozen=True)
+class IntentionStatus:
+    """One intention as one learner sees it: what it resolves to, their live enrollment, the decision."""
+
+    uuid: UUID
+    content_key: str
+    enterprise_customer_uuid: UUID
+    created: datetime
+    modified: datetime
+    resolution: Resolution
+    applicable_enterprise_catalog_uuids: tuple[str, ...]
+    enrollment: EnrollmentState | None
+    is_enrollment_audit: bool
+    decision: Decision
+
+    @property
+    def course_key(self) -> str | None:
+        return self.resolution.run.course_key if self.resolution.run else None
+
+    @property
+    def course_run_key(self) -> str | None:
+        return self.resolution.run.course_run_key if self.resolution.run else None
+
+    @property
+    def is_course_run_enrollable(self) -> bool:
+        return bool(self.resolution.run and self.resolution.run.is_enrollable)
+
+    @property
+    def best_mode_for_course_run(self) -> str | None:
+        return self.resolution.run.best_mode if self.resolution.run else None
+
+    @property
+    def course_run_normalized_metadata(self) -> Mapping:
+        return self.resolution.run.normalized_metadata if self.resolution.run else MappingProxyType({})
+
+    @property
+    def has_existing_enrollment(self) -> bool:
+        return self.enrollment is not None
+
+    @property
+    def is_existing_enrollment_active(self) -> bool | None:
+        return self.enrollment.is_active if self.enrollment else None
+
+    @property
+    def is_existing_enrollment_audit(self) -> bool | None:
+        return self.is_enrollment_audit if self.enrollment else None
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why the learner cannot be enrolled (None when enrollable or already enrolled)."""
+        return self.decision.reason if self.decision.action == Action.SKIP else None
+
+
+@dataclass(frozen=True)
+class LearnerStatus:
+    """
+    A learner's default enrollments for one customer, grouped by the decision table's answer.
+
+    ``catalog_unavailable`` is true when the catalog could not be asked; the intentions it would have
+    resolved are then in ``not_enrollable`` with the reason ``catalog_unavailable``.
+    """
+
+    lms_user_id: int
+    user_email: str
+    enterprise_customer_uuid: UUID
+    already_enrolled: tuple[IntentionStatus, ...]
+    enrollable: tuple[IntentionStatus, ...]
+    not_enrollable: tuple[IntentionStatus, ...]
+    catalog_unavailable: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.already_enrolled) + len(self.enrollable) + len(self.not_enrollable)
