@@ -1,0 +1,84 @@
+"""
+Structured log lines and counters for realization outcomes, so hosts can graph and alert on them.
+
+Counters go to edx-django-utils' monitoring custom attributes when that package is installed (an Open edX
+host exports them to New Relic, Datadog or OpenTelemetry); elsewhere only the log lines are written.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from default_enrollments.data import Outcome, OutcomeStatus
+
+logger = logging.getLogger("default_enrollments.outcomes")
+
+try:  # optional: present in every Open edX host, not required elsewhere
+    from edx_django_utils.monitoring import accumulate as _accumulate
+    from edx_django_utils.monitoring import set_custom_attribute as _set_custom_attribute
+except ImportError:  # pragma: no cover - exercised only without edx-django-utils
+    _accumulate = None
+    _set_custom_attribute = None
+
+ATTRIBUTE_PREFIX = "default_enrollments"
+
+_LEVELS = {
+    OutcomeStatus.ENROLLED: logging.INFO,
+    OutcomeStatus.UPGRADED: logging.INFO,
+    OutcomeStatus.ALREADY_ENROLLED: logging.DEBUG,
+    OutcomeStatus.SKIPPED: logging.INFO,
+    OutcomeStatus.FAILED: logging.WARNING,
+}
+
+
+def accumulate(name: str, value: int | float = 1) -> None:
+    """Add ``value`` to the custom attribute ``default_enrollments.<name>``, when monitoring is available."""
+    if _accumulate is not None:
+        _accumulate(f"{ATTRIBUTE_PREFIX}.{name}", value)
+
+
+def set_custom_attribute(name: str, value) -> None:
+    """Set the custom attribute ``default_enrollments.<name>``, when monitoring is available."""
+    if _set_custom_attribute is not None:
+        _set_custom_attribute(f"{ATTRIBUTE_PREFIX}.{name}", value)
+
+
+def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> None:
+    """
+    One log line per (learner, intention) outcome, naming user, customer, intention, run, outcome and reason,
+    and one counter increment per outcome status (``default_enrollments.<source>.<status>``).
+    """
+    reason = outcome.reason.value if outcome.reason else ""
+    logger.log(
+        _LEVELS.get(outcome.status, logging.INFO),
+        "default enrollment %s%s: user=%s customer=%s intention=%s content_key=%s run=%s mode=%s outcome=%s reason=%s",
+        source,
+        " (dry run)" if dry_run else "",
+        outcome.user_id,
+        outcome.enterprise_customer_uuid,
+        outcome.intention_uuid,
+        outcome.content_key,
+        outcome.course_run_key or "",
+        outcome.mode or "",
+        outcome.status.value,
+        reason,
+        extra={
+            "source": source,
+            "dry_run": dry_run,
+            "lms_user_id": outcome.user_id,
+            "enterprise_customer_uuid": str(outcome.enterprise_customer_uuid),
+            "intention_uuid": str(outcome.intention_uuid),
+            "content_key": outcome.content_key,
+            "course_run_key": outcome.course_run_key,
+            "mode": outcome.mode,
+            "outcome": outcome.status.value,
+            "reason": reason or None,
+        },
+    )
+    if not dry_run:
+        accumulate(f"{source}.{outcome.status.value}")
+
+
+def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
+    for outcome in outcomes:
+        record_outcome(outcome, source=source, dry_run=dry_run)
