@@ -22,3 +22,16 @@ def _clear_cache():
 @pytest.fixture
 def db_vendor():
     return connection.vendor
+
+
+@pytest.fixture
+def catalog_server(settings):
+    """A loopback enterprise-catalog (tests/catalog_server.py) that the app's settings point at."""
+    from tests.catalog_server import CatalogServer  # noqa: PLC0415
+
+    server = CatalogServer().start()
+    settings.DEFAULT_ENROLLMENTS = {**(getattr(settings, "DEFAULT_ENROLLMENTS", None) or {}), **server.app_settings()}
+    try:
+        yield server
+    finally:
+        server.stop()

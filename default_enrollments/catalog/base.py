@@ -1,0 +1,78 @@
+"""
+The catalog-client interface: the only catalog surface realization, the admin and the API call.
+
+Every method is batched (many keys, one or a few requests) and bounded: ``deadline`` is an absolute
+``time.monotonic()`` value, so a login can spend a fixed budget across several calls.
+"""
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from default_enrollments.conf import app_settings
+from default_enrollments.exceptions import CatalogUnavailable
+
+
+def request_timeout(deadline: float | None) -> float:
+    """Seconds the next request may take: ``CATALOG_TIMEOUT``, cut short by the caller's deadline."""
+    timeout = float(app_settings.CATALOG_TIMEOUT)
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise CatalogUnavailable("The time budget for catalog requests is used up.")
+    return min(timeout, remaining)
+
+
+class CatalogClient(ABC):
+    """What the app needs from a catalog: course documents, membership, and per-run catalog lists."""
+
+    #: Distinguishes cache entries of differently configured clients (another service, another fixture).
+    cache_namespace: str = ""
+
+    @abstractmethod
+    def get_course_documents(
+        self, content_keys: Sequence[str], *, deadline: float | None = None
+    ) -> dict[str, dict | None]:
+        """Each requested key -> its parent course document (run keys lead to their course); None when unknown."""
+
+    @abstractmethod
+    def filter_content_items(
+        self,
+        enterprise_customer_uuid: Any,
+        content_keys: Sequence[str],
+        catalog_uuids: Sequence[Any] | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> set[str]:
+        """The subset of ``content_keys`` in the customer's catalogs (only the named ones when given)."""
+
+    @abstractmethod
+    def get_catalogs_holding_any(
+        self, enterprise_customer_uuid: Any, content_keys: Sequence[str], *, deadline: float | None = None
+    ) -> tuple[str, ...]:
+        """The customer's catalogs that hold at least one of ``content_keys`` (one request)."""
+
+    def get_catalogs_containing(
+        self, enterprise_customer_uuid: Any, course_run_keys: Sequence[str], *, deadline: float | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """
+        Per run key, the customer's catalogs that contain it.
+
+        The catalog answers "any of these keys" per catalog, so: one question over all the runs names the
+        candidate catalogs, then one membership question per candidate. 1 + (number of catalogs) requests,
+        whatever the number of runs.
+        """
+        run_keys = list(dict.fromkeys(key for key in course_run_keys if key))
+        result: dict[str, list[str]] = {key: [] for key in run_keys}
+        if not run_keys:
+            return {}
+        candidates = self.get_catalogs_holding_any(enterprise_customer_uuid, run_keys, deadline=deadline)
+        for catalog_uuid in sorted(str(uuid) for uuid in candidates):
+            members = self.filter_content_items(enterprise_customer_uuid, run_keys, [catalog_uuid], deadline=deadline)
+            for key in run_keys:
+                if key in members:
+                    result[key].append(catalog_uuid)
+        return {key: tuple(catalogs) for key, catalogs in result.items()}

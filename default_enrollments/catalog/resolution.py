@@ -1,0 +1,123 @@
+"""
+From a catalog course document to the concrete run an intention means: pure functions, no I/O.
+
+A course key means the course's advertised run; a run key means exactly that run (keys compare
+case-insensitively). The answer is a ``Resolution``: a ``ResolvedRun`` or a reason and a message
+an operator can act on.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from default_enrollments.conf import app_settings
+from default_enrollments.data import ContentType, Reason, Resolution, ResolvedRun
+from default_enrollments.keys import MalformedKey, content_type_for_key
+
+#: Seat types that never make an enrollment mode on their own (credit is bought on top of verified).
+NEVER_MODES = frozenset({"credit"})
+
+
+def _runs(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    runs = document.get("course_runs") or []
+    return [run for run in runs if isinstance(run, Mapping) and isinstance(run.get("key"), str)]
+
+
+def find_run(document: Mapping[str, Any], course_run_key: str) -> Mapping[str, Any] | None:
+    """The run of ``document`` whose key equals ``course_run_key``, ignoring case."""
+    wanted = course_run_key.strip().lower()
+    return next((run for run in _runs(document) if run["key"].lower() == wanted), None)
+
+
+def advertised_run(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The run the catalog advertises for the course (``uuid == advertised_course_run_uuid``)."""
+    advertised_uuid = document.get("advertised_course_run_uuid")
+    if not advertised_uuid:
+        return None
+    wanted = str(advertised_uuid).lower()
+    return next((run for run in _runs(document) if str(run.get("uuid", "")).lower() == wanted), None)
+
+
+def is_run_enrollable(run: Mapping[str, Any]) -> bool:
+    """Enrollable = the catalog says ``is_enrollable`` and the run is ``published``."""
+    return run.get("is_enrollable") is True and run.get("status") == "published"
+
+
+def seat_modes(run: Mapping[str, Any]) -> tuple[str, ...]:
+    """The run's seat types in catalog order, without duplicates."""
+    seats = run.get("seats") or []
+    types = (seat.get("type") for seat in seats if isinstance(seat, Mapping))
+    return tuple(dict.fromkeys(t for t in types if isinstance(t, str) and t))
+
+
+def best_mode(modes: Sequence[str], priority: Sequence[str] | None = None) -> str | None:
+    """The first mode of ``MODE_PRIORITY`` the run offers; ``credit`` never; None when nothing fits."""
+    offered = {mode.lower() for mode in modes}
+    for mode in priority if priority is not None else app_settings.MODE_PRIORITY:
+        if mode.lower() in offered and mode.lower() not in NEVER_MODES:
+            return mode
+    return None
+
+
+def normalized_metadata(document: Mapping[str, Any], run: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Dates and price for the run (``normalized_metadata_by_run``; the course-level copy for the advertised run)."""
+    by_run = document.get("normalized_metadata_by_run") or {}
+    if isinstance(by_run, Mapping):
+        wanted = run["key"].lower()
+        for key, metadata in by_run.items():
+            if str(key).lower() == wanted and isinstance(metadata, Mapping):
+                return metadata
+    course_level = document.get("normalized_metadata")
+    if isinstance(course_level, Mapping) and run is advertised_run(document):
+        return course_level
+    return {}
+
+
+def resolved_run(document: Mapping[str, Any], run: Mapping[str, Any]) -> ResolvedRun:
+    modes = seat_modes(run)
+    return ResolvedRun(
+        course_key=str(document.get("key") or ""),
+        course_run_key=run["key"],
+        is_enrollable=is_run_enrollable(run),
+        best_mode=best_mode(modes),
+        seat_modes=modes,
+        normalized_metadata=normalized_metadata(document, run),
+    )
+
+
+def resolve(content_key: str, document: Mapping[str, Any] | None) -> Resolution:
+    """Resolve an intention's key against its course document (None when the catalog does not know it)."""
+    key = (content_key or "").strip()
+    try:
+        content_type = content_type_for_key(key)
+    except MalformedKey as exc:
+        return Resolution(key, reason=Reason.INVALID_KEY, message=str(exc))
+    if document is None:
+        what = "course" if content_type == ContentType.COURSE else "course run"
+        return Resolution(key, reason=Reason.UNKNOWN_CONTENT, message=f"The catalog does not know the {what} {key!r}.")
+
+    course_key = document.get("key") or "?"
+    if content_type == ContentType.COURSE:
+        run = advertised_run(document)
+        if run is None:
+            if document.get("advertised_course_run_uuid"):
+                detail = f"its advertised run {document['advertised_course_run_uuid']} is not among its runs"
+            else:
+                detail = "the catalog advertises no run for it"
+            return Resolution(
+                key,
+                reason=Reason.NO_ADVERTISED_RUN,
+                message=f"Course {course_key!r} has no advertised run to enroll in: {detail}. "
+                f"Name a specific course run instead.",
+            )
+        return Resolution(key, run=resolved_run(document, run))
+
+    run = find_run(document, key)
+    if run is None:
+        known = ", ".join(r["key"] for r in _runs(document)) or "none"
+        return Resolution(
+            key,
+            reason=Reason.RUN_NOT_IN_COURSE,
+            message=f"Course {course_key!r} has no run {key!r} in the catalog (its runs: {known}).",
+        )
+    return Resolution(key, run=resolved_run(document, run))
