@@ -75,7 +75,7 @@ def validate_intentions(enterprise_customer_uuid: UUID | None = None) -> list[In
             check = _check(intention, resolutions[intention.uuid], contained, catalog_error)
             checks.append(check)
             if not check.ok:
-                logger.warning(
+                logger.info(
                     "default enrollment intention fails validation: customer=%s intention=%s content_key=%s "
                     "run=%s reason=%s message=%s",
                     check.customer, check.uuid, check.content_key, check.course_run_key or "", check.reason,
