@@ -162,9 +162,12 @@ def customers_with_intentions(enterprise_customer_uuid: UUID | None = None) -> l
 
 
 def linked_customer_users(enterprise_customer_uuid: UUID | None = None):
-    """Active, linked customer users of customers that have live intentions."""
+    """Active, linked customer users of active customers that have live intentions (as at login)."""
     return get_enterprise_customer_user_model()._default_manager.filter(
-        active=True, linked=True, enterprise_customer_id__in=customers_with_intentions(enterprise_customer_uuid)
+        active=True,
+        linked=True,
+        enterprise_customer__active=True,
+        enterprise_customer_id__in=customers_with_intentions(enterprise_customer_uuid),
     )
 
 
@@ -233,7 +236,9 @@ def realize_customer_user_chunk(
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
     customer_users = list(
         get_enterprise_customer_user_model()
-        ._default_manager.filter(pk__in=list(customer_user_pks), active=True, linked=True)
+        ._default_manager.filter(
+            pk__in=list(customer_user_pks), active=True, linked=True, enterprise_customer__active=True
+        )
         .order_by("pk")
     )
     users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])

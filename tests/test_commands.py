@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from io import StringIO
 from uuid import uuid4
 
@@ -10,14 +11,18 @@ from django.core.management import CommandError, call_command
 
 from default_enrollments.catalog import get_catalog
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
+from default_enrollments.data import OutcomeStatus
 from default_enrollments.models import (
     DefaultEnterpriseEnrollmentRealization,
     get_enterprise_course_enrollment_model,
 )
 from tests.catalog_server import course_run
 from tests.factories import (
+    CourseEnrollmentFactory,
     DefaultEnterpriseEnrollmentIntentionFactory,
+    EnterpriseCourseEnrollmentFactory,
     EnterpriseCustomerFactory,
+    EnterpriseCustomerUserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +195,184 @@ def _row_counts() -> tuple[int, int, int]:
         get_enterprise_course_enrollment_model()._default_manager.count(),
         DefaultEnterpriseEnrollmentRealization.objects.count(),
     )
+
+
+# --- realize_default_enrollments ----------------------------------------------------------------------
+
+
+def backfill(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("realize_default_enrollments", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def summary(output: str) -> dict[str, int]:
+    """The per-outcome counts the command prints at the end."""
+    counts = {}
+    for line in output.splitlines():
+        name, _, value = line.strip().partition(": ")
+        if name in {status.value for status in OutcomeStatus}:
+            counts[name] = int(value)
+    return counts
+
+
+@pytest.fixture
+def linked_learners(customer):
+    return [EnterpriseCustomerUserFactory(enterprise_customer=customer) for _ in range(3)]
+
+
+@pytest.fixture
+def backfill_catalog(catalog, customer):
+    """The customer wants every learner in edX+DemoX (advertised run) and a second, run-keyed course."""
+    catalog.add_course("edX+Second", runs=["course-v1:edX+Second+2T2030"])
+    catalog.add_catalog(customer.uuid, ["edX+Second"])
+    intentions(customer, "edX+DemoX", "course-v1:edX+Second+2T2030")
+    return catalog
+
+
+def test_backfill_enrolls_every_linked_learner_in_every_intention(backfill_catalog, customer, linked_learners):
+    output, _ = backfill()
+
+    assert _row_counts() == (6, 6, 6)
+    assert summary(output) == {"enrolled": 6, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 0}
+    assert "3 learner(s) in 1 chunk(s)" in output
+    enrollment = CourseEnrollment.objects.get(user_id=linked_learners[0].user_id, course_id=DEMO_RUN)
+    assert (enrollment.mode, enrollment.is_active) == ("verified", True)
+
+
+def test_dry_run_prints_what_would_happen_and_writes_nothing(backfill_catalog, customer, linked_learners):
+    before = _row_counts()
+
+    output, _ = backfill("--dry-run")
+
+    assert _row_counts() == before == (0, 0, 0)
+    assert output.count("would enroll") == 6
+    assert f"[dry run] user {linked_learners[0].user_id} customer {customer.uuid}: would enroll edX+DemoX" in output
+    assert summary(output)["enrolled"] == 6
+    assert output.startswith("[dry run]") and "Dry run: 3 learner(s)" in output
+
+
+def test_second_run_writes_nothing(backfill_catalog, customer, linked_learners):
+    backfill()
+    after_first = _row_counts()
+    history_after_first = DefaultEnterpriseEnrollmentRealization.history.count()
+
+    output, _ = backfill()
+
+    assert _row_counts() == after_first
+    assert DefaultEnterpriseEnrollmentRealization.history.count() == history_after_first
+    assert summary(output) == {"enrolled": 0, "upgraded": 0, "already_enrolled": 6, "skipped": 0, "failed": 0}
+
+
+def test_learner_who_unenrolled_is_skipped(backfill_catalog, customer, linked_learners):
+    leaver = linked_learners[0]
+    CourseEnrollmentFactory(user_id=leaver.user_id, course_id=DEMO_RUN, mode="verified", is_active=False)
+    EnterpriseCourseEnrollmentFactory(enterprise_customer_user=leaver, course_id=DEMO_RUN, unenrolled=True)
+
+    output, _ = backfill()
+
+    left = CourseEnrollment.objects.get(user_id=leaver.user_id, course_id=DEMO_RUN)
+    assert left.is_active is False
+    assert not DefaultEnterpriseEnrollmentRealization.objects.filter(
+        realized_enrollment__enterprise_customer_user=leaver, realized_enrollment__course_id=DEMO_RUN
+    ).exists()
+    assert summary(output)["skipped"] == 1
+    assert summary(output)["enrolled"] == 5
+    assert "reasons: unenrolled 1" in output
+
+
+def test_enterprise_customer_limits_the_backfill(backfill_catalog, customer, linked_learners):
+    other = EnterpriseCustomerFactory()
+    backfill_catalog.add_catalog(other.uuid, ["edX+DemoX"])
+    intentions(other, "edX+DemoX")
+    outsider = EnterpriseCustomerUserFactory(enterprise_customer=other)
+
+    output, _ = backfill("--enterprise-customer", str(other.uuid))
+
+    assert list(CourseEnrollment.objects.values_list("user_id", "course_id")) == [(outsider.user_id, DEMO_RUN)]
+    assert summary(output)["enrolled"] == 1
+
+
+def test_unlinked_inactive_and_intentionless_learners_are_left_alone(backfill_catalog, customer):
+    EnterpriseCustomerUserFactory(enterprise_customer=customer, linked=False)
+    EnterpriseCustomerUserFactory(enterprise_customer=customer, active=False)
+    EnterpriseCustomerUserFactory(enterprise_customer=EnterpriseCustomerFactory(active=False))
+    EnterpriseCustomerUserFactory()  # a customer without intentions
+
+    output, _ = backfill()
+
+    assert _row_counts() == (0, 0, 0)
+    assert "0 learner(s) in 0 chunk(s)" in output
+
+
+def test_batches_and_resume_after_a_primary_key(backfill_catalog, customer):
+    learners = [EnterpriseCustomerUserFactory(enterprise_customer=customer) for _ in range(5)]
+
+    output, _ = backfill("--batch-size", "2", "--start-after", str(learners[1].pk))
+
+    assert "3 learner(s) in 2 chunk(s)" in output
+    assert f"last customer-user pk {learners[-1].pk}" in output
+    enrolled_users = set(CourseEnrollment.objects.values_list("user_id", flat=True))
+    assert enrolled_users == {learner.user_id for learner in learners[2:]}
+
+
+def test_catalog_is_asked_once_per_customer_not_once_per_learner(backfill_catalog, customer):
+    for _ in range(12):
+        EnterpriseCustomerUserFactory(enterprise_customer=customer)
+    backfill_catalog.reset_counts()
+
+    backfill("--batch-size", "5")
+
+    assert len(backfill_catalog.requests_to("content-metadata")) == 1
+    assert len(backfill_catalog.requests_to("filter_content_items")) == 1
+
+
+def test_catalog_outage_fails_writes_nothing_and_a_later_run_catches_up(backfill_catalog, customer, linked_learners):
+    backfill_catalog.go_down()
+
+    output, _ = backfill()
+
+    assert _row_counts() == (0, 0, 0)
+    assert summary(output)["failed"] == 6
+    backfill_catalog.come_back()
+    output, _ = backfill()
+    assert summary(output)["enrolled"] == 6
+
+
+def test_every_outcome_is_logged_with_user_customer_intention_run(backfill_catalog, customer, linked_learners, caplog):
+    caplog.set_level(logging.INFO, logger="default_enrollments.outcomes")
+
+    backfill()
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "default_enrollments.outcomes"]
+    assert len(lines) == 6
+    learner = linked_learners[0]
+    (intention,) = [i for i in customer.default_enrollment_intentions.all() if i.content_key == "edX+DemoX"]
+    assert any(
+        f"user={learner.user_id} customer={customer.uuid} intention={intention.uuid}" in line
+        and f"run={DEMO_RUN}" in line and "outcome=enrolled" in line
+        for line in lines
+    )
+    record = next(r for r in caplog.records if r.name == "default_enrollments.outcomes")
+    assert record.source == "backfill" and record.outcome == "enrolled"
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(backfill_catalog, customer, linked_learners):
+    _, errors = backfill()
+
+    assert errors == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch-size", "0"], "--batch-size must be between 1"),
+        (["--start-after", "-3"], "--start-after must be"),
+        (["--enterprise-customer", "nope"], "is not a UUID"),
+    ],
+)
+def test_bad_arguments_are_clear_errors_and_write_nothing(backfill_catalog, customer, linked_learners, args, message):
+    with pytest.raises(CommandError, match=message):
+        backfill(*args)
+
+    assert _row_counts() == (0, 0, 0)
