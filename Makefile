@@ -1,0 +1,91 @@
+.DEFAULT_GOAL := help
+.PHONY: help test quality migrations-check test-sqlite test-mysql test-postgresql test-db dist requirements upgrade \
+	clean distclean demo
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Re-install only when the pins or the package metadata change.
+STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=$(or $(PYTEST_TIMEOUT),600)
+PIP_COMPILE := $(BIN)/pip-compile -q --no-emit-index-url --no-emit-find-links --strip-extras
+
+# One-line probes: does a server answer with the credentials tests/settings.py uses?
+MYSQL_PING := import MySQLdb; MySQLdb.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()
+POSTGRES_PING := import psycopg2; psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", \
+	connect_timeout=3).close()
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements/test.txt setup.py | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/test.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+test: $(STAMP) quality migrations-check test-sqlite ## ruff, migrations check, suite on SQLite, then MariaDB and PostgreSQL
+	@if [ -n "$${CI:-}" ] || $(BIN)/python -c '$(MYSQL_PING)' 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-mysql; \
+	else echo "== MariaDB does not answer on 127.0.0.1:3306: skipped (set CI=1 to require it)"; fi
+	@if [ -n "$${CI:-}" ] || $(BIN)/python -c '$(POSTGRES_PING)' 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgresql; \
+	else echo "== PostgreSQL does not answer on 127.0.0.1:5432: skipped (set CI=1 to require it)"; fi
+
+quality: $(STAMP) ## ruff over the package, tests and tooling
+	$(BIN)/ruff check .
+
+migrations-check: $(STAMP) ## fail when a model change has no migration (bundled and swapped host models)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings_swapped $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: $(STAMP) ## the suite on SQLite (in memory)
+	@$(MAKE) --no-print-directory test-db DB_ENGINE=sqlite
+
+test-mysql: $(STAMP) ## the suite on MariaDB/MySQL at 127.0.0.1:3306
+	@$(MAKE) --no-print-directory test-db DB_ENGINE=mysql
+
+test-postgresql: $(STAMP) ## the suite on PostgreSQL at 127.0.0.1:5432
+	@$(MAKE) --no-print-directory test-db DB_ENGINE=postgresql
+
+# The main suite, then the swapped-host-models suite in its own settings module. pytest exits 5 when it
+# collects nothing; make treats every non-zero exit as a failure, so an empty run fails too.
+test-db:
+	@echo "== tests on $(DB_ENGINE)"
+	DB_ENGINE=$(DB_ENGINE) $(PYTEST) tests
+	@echo "== swapped host models on $(DB_ENGINE)"
+	DB_ENGINE=$(DB_ENGINE) $(PYTEST) --ds=tests.settings_swapped tests/test_swapped_models.py
+
+dist: $(STAMP) ## build the sdist and wheel into dist/ and check the wheel carries migrations and data files
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -c 'import glob, sys, zipfile; \
+		names = zipfile.ZipFile(glob.glob("dist/*.whl")[0]).namelist(); \
+		missing = [p for p in ("default_enrollments/migrations/0001_initial.py", \
+			"default_enrollments/contrib/reference_host/migrations/0001_initial.py") if p not in names]; \
+		sys.exit(f"wheel lacks {missing}" if missing else 0)'
+	@echo "== wheel ok: $$(ls dist/*.whl)"
+
+requirements: | $(BIN)/python ## install the development pins (tests + pip-tools + tox) into .venv
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+	$(BIN)/pip-sync -q requirements/dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+upgrade: | $(BIN)/python ## re-pin requirements/*.txt to the newest versions the .in files allow
+	$(BIN)/python -m pip install -q pip-tools
+	$(PIP_COMPILE) --upgrade -o requirements/base.txt requirements/base.in
+	$(PIP_COMPILE) --upgrade -o requirements/test.txt requirements/test.in
+	$(PIP_COMPILE) --upgrade -o requirements/dev.txt requirements/dev.in
+
+clean: ## remove build output and caches (keeps .venv)
+	rm -rf build dist *.egg-info .eggs .pytest_cache .ruff_cache .tox
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV)
+
+demo: ## (not yet available)
+	@echo "make demo is not available yet" >&2; exit 1
