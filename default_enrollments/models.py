@@ -107,6 +107,27 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         except MalformedKey as exc:
             raise ValidationError({"content_key": str(exc)}) from exc
         self._reject_removed_twin()
+        self._require_catalog_run()
+
+    def _require_catalog_run(self) -> None:
+        """The key must lead to a concrete run in the catalog; checked here only, never in ``save()``."""
+        from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports models)
+        from default_enrollments.data import Reason  # noqa: PLC0415
+
+        self.__dict__.pop("resolution", None)  # the key may have changed since the last resolution
+        self.__dict__.pop("applicable_enterprise_catalog_uuids", None)
+        resolution = resolve_intentions([self])[self.uuid]
+        if resolution.is_resolved:
+            return
+        if resolution.reason == Reason.CATALOG_UNAVAILABLE:
+            raise ValidationError(
+                {
+                    "content_key": f"The catalog could not be reached to check {self.content_key!r}; "
+                    f"nothing was saved. Try again in a moment."
+                },
+                code=Reason.CATALOG_UNAVAILABLE.value,
+            )
+        raise ValidationError({"content_key": resolution.message}, code=str(resolution.reason))
 
     def _reject_removed_twin(self) -> None:
         """The unique constraint spans removed rows too, so point the operator at the row to restore."""
