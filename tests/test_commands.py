@@ -1,12 +1,14 @@
 """The operator commands, against the loopback catalog: what an operator sees, and what ends up in the database."""
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from io import StringIO
 from uuid import uuid4
 
 import pytest
+from celery import current_app
 from django.core.management import CommandError, call_command
 
 from default_enrollments.catalog import get_catalog
@@ -375,4 +377,78 @@ def test_bad_arguments_are_clear_errors_and_write_nothing(backfill_catalog, cust
     with pytest.raises(CommandError, match=message):
         backfill(*args)
 
+    assert _row_counts() == (0, 0, 0)
+
+
+# --- ASYNC: one Celery task per chunk ------------------------------------------------------------------
+
+CELERY_BROKER = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def celery_broker():
+    """A Celery app on a Redis database of its own; yields a function returning the queued task messages."""
+    redis = pytest.importorskip("redis")
+    from celery import Celery  # noqa: PLC0415
+
+    client = redis.Redis.from_url(CELERY_BROKER)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client.flushdb()
+    app = Celery("default_enrollments_tests", broker=CELERY_BROKER, set_as_current=False)
+    app.conf.task_always_eager = False
+    previous = current_app._get_current_object()
+    app.set_current()
+
+    def queued() -> list[tuple[str, list]]:
+        messages = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+        return [
+            (message["headers"]["task"], json.loads(base64.b64decode(message["body"]))[0])
+            for message in messages
+        ]
+
+    try:
+        yield queued
+    finally:
+        previous.set_current()
+        client.flushdb()
+        client.close()
+
+
+def test_async_fans_out_one_task_per_chunk_and_each_task_realizes_its_chunk(
+    backfill_catalog, customer, celery_broker, settings
+):
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ASYNC": True}
+    learners = [EnterpriseCustomerUserFactory(enterprise_customer=customer) for _ in range(5)]
+
+    output, _ = backfill("--batch-size", "2")
+
+    assert "Queued 3 Celery task(s) for 5 learner(s)" in output
+    assert _row_counts() == (0, 0, 0)  # the command itself writes nothing
+    queued = celery_broker()
+    pks = [learner.pk for learner in learners]
+    assert queued == [
+        ("default_enrollments.tasks.realize_default_enrollments_for_customer_users", [pks[0:2]]),
+        ("default_enrollments.tasks.realize_default_enrollments_for_customer_users", [pks[2:4]]),
+        ("default_enrollments.tasks.realize_default_enrollments_for_customer_users", [pks[4:]]),
+    ]
+
+    from default_enrollments.tasks import realize_default_enrollments_for_customer_users  # noqa: PLC0415
+
+    for _, (chunk,) in queued:  # what a worker does with each message
+        realize_default_enrollments_for_customer_users.apply(args=[chunk]).get()
+    assert _row_counts() == (10, 10, 10)
+    realize_default_enrollments_for_customer_users.apply(args=[pks[0:2]]).get()  # a redelivered message
+    assert _row_counts() == (10, 10, 10)
+
+
+def test_async_dry_run_stays_in_process(backfill_catalog, customer, linked_learners, celery_broker, settings):
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ASYNC": True}
+
+    output, _ = backfill("--dry-run")
+
+    assert celery_broker() == []
+    assert output.count("would enroll") == 6
     assert _row_counts() == (0, 0, 0)
