@@ -91,6 +91,6 @@ class DefaultEnterpriseEnrollmentRealizationFactory(factory.django.DjangoModelFa
     realized_enrollment = factory.SubFactory(
         EnterpriseCourseEnrollmentFactory,
         enterprise_customer_user__enterprise_customer=factory.SelfAttribute(
-            "..intended_enrollment.enterprise_customer"
+            "...intended_enrollment.enterprise_customer"
         ),
     )

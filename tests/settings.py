@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "simple_history",
+    "djangoql",  # the admin's advanced search (falls back to plain search without it)
     "default_enrollments.contrib.reference_host",
     "default_enrollments",
 ]
