@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 # Re-install only when the pins or the package metadata change.
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=$(or $(PYTEST_TIMEOUT),600)
+# Narrow a run with e.g. `make test-sqlite TESTS=tests/test_models.py`.
+TESTS ?= tests
 PIP_COMPILE := $(BIN)/pip-compile -q --no-emit-index-url --no-emit-find-links --strip-extras
 
 # One-line probes: does a server answer with the credentials tests/settings.py uses?
@@ -54,7 +56,7 @@ test-postgresql: $(STAMP) ## the suite on PostgreSQL at 127.0.0.1:5432
 # collects nothing; make treats every non-zero exit as a failure, so an empty run fails too.
 test-db:
 	@echo "== tests on $(DB_ENGINE)"
-	DB_ENGINE=$(DB_ENGINE) $(PYTEST) tests
+	DB_ENGINE=$(DB_ENGINE) $(PYTEST) $(TESTS)
 	@echo "== swapped host models on $(DB_ENGINE)"
 	DB_ENGINE=$(DB_ENGINE) $(PYTEST) --ds=tests.settings_swapped tests/test_swapped_models.py
 
