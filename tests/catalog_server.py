@@ -138,6 +138,7 @@ class RecordedRequest:
     path: str
     query: Mapping[str, list[str]]
     body: Any = None
+    raw_query: str = ""  # as sent, still URL-encoded
 
     @property
     def is_token_request(self) -> bool:
@@ -164,6 +165,7 @@ class CatalogServer:
     # customer uuid (str) -> {catalog uuid (str) -> set of content keys (course or run keys)}
     catalogs: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
+    max_page_size: int = 100  # the service caps ``page_size`` like enterprise-catalog does
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -358,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
         elif method == "POST":
             body = {key: values[-1] for key, values in parse_qs(body).items()}
-        recorded = RecordedRequest(method, path, query, body)
+        recorded = RecordedRequest(method, path, query, body, parts.query)
         with self.catalog._lock:
             self.catalog.requests.append(recorded)
 
@@ -426,7 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _content_metadata_batch(self, query: Mapping[str, list[str]]) -> None:
         identifiers = [key for value in query.get("content_identifiers", []) for key in value.split(",") if key]
-        page_size = int((query.get("page_size") or [DEFAULT_PAGE_SIZE])[0])
+        page_size = min(int((query.get("page_size") or [DEFAULT_PAGE_SIZE])[0]), self.catalog.max_page_size)
         page = int((query.get("page") or ["1"])[0])
         documents: list[dict] = []
         for key in identifiers:

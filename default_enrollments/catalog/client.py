@@ -138,10 +138,17 @@ class EnterpriseCatalogApiClient(CatalogClient):
         return self.api_url + path
 
     def _fetch_documents(self, keys: list[str], deadline: float | None) -> list[dict]:
-        """One batch request (following ``next``) for the parent course documents of ``keys``."""
+        """
+        One batch request (following ``next``) for the parent course documents of ``keys``.
+
+        Run keys bring their course key along, so a run missing from a known course is reported as
+        such rather than as unknown content.
+        """
+        parents = (course_key_for_run(key) for key in keys)
+        identifiers = list(dict.fromkeys([*keys, *(parent for parent in parents if parent)]))
         url: str | None = self._url("content-metadata/")
         params: dict[str, Any] | None = {
-            "content_identifiers": keys,
+            "content_identifiers": identifiers,
             "coerce_to_parent_course": "true",
             "page_size": max(1, int(app_settings.CATALOG_PAGE_SIZE)),
         }
