@@ -1,0 +1,54 @@
+"""
+The OpenAPI schema of version 1, and of nothing else the host serves.
+
+A host such as the Open edX LMS has hundreds of other DRF views; generating from its whole URLconf would
+document them all. The schema is built from this version's own URL patterns, prefixed with wherever the
+host mounted them, so the paths in it are the ones clients call.
+"""
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+SCHEMA_SETTINGS = {
+    "TITLE": "Default enrollments API",
+    "DESCRIPTION": (
+        "Default enterprise enrollment intentions and each learner's status, at edx-enterprise's paths and "
+        "in its JSON shapes. Additions: `catalog_unavailable` and, per learner-status intention, `reason`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+
+class V1SchemaView(SpectacularAPIView):
+    """OpenAPI 3 schema (YAML, or JSON with ``?format=json`` / ``Accept: application/vnd.oai.openapi+json``)."""
+
+    permission_classes = [AllowAny]
+    custom_settings = SCHEMA_SETTINGS
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        mount = request.path_info[: -len("schema/")] if request.path_info.endswith("schema/") else "/"
+        self.urlconf = None
+        self.patterns = [path(mount.lstrip("/"), include("default_enrollments.rest_api.v1.urls"))]
+        return super().get(request, *args, **kwargs)
+
+
+try:
+    from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication  # noqa: F401
+except ImportError:  # pragma: no cover - hosts without edx-drf-extensions
+    pass
+else:
+
+    class JwtAuthenticationScheme(OpenApiAuthenticationExtension):
+        """Describes edx-drf-extensions' JWT authentication (``Authorization: JWT <token>``) in the schema."""
+
+        target_class = "edx_rest_framework_extensions.auth.jwt.authentication.JwtAuthentication"
+        name = "jwtAuth"
+
+        def get_security_definition(self, auto_schema) -> dict:
+            return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "JWT <token>"}
