@@ -81,6 +81,14 @@ def _link(instance, label: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, label) if url else label
 
 
+class RemovedListFilter(admin.BooleanFieldListFilter):
+    """The soft-delete flag, titled as operators say it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "removed"
+
+
 # --- Intentions ------------------------------------------------------------------------------------
 
 
@@ -106,7 +114,11 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(SearchMixin, SimpleHistoryAdmin)
         "modified",
     )
     list_display_links = ("content_key",)
-    list_filter = ("content_type", "is_removed", ("enterprise_customer", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "content_type",
+        ("is_removed", RemovedListFilter),
+        ("enterprise_customer", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("enterprise_customer",)
     search_fields = ("=enterprise_customer__uuid", "enterprise_customer__name", "content_key")
     search_help_text = "Customer uuid or name, course key or course run key."
