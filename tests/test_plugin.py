@@ -1,0 +1,142 @@
+"""
+The Open edX plugin, loaded the way an LMS loads it: edx-django-utils finds the ``lms.djangoapp`` entry point,
+then adds our settings, URLs and signal receivers. Needs the package installed (``pip install -e .``).
+"""
+from __future__ import annotations
+
+import sys
+import types
+import uuid
+
+import pytest
+from django.contrib.auth.signals import user_logged_in
+from django.urls import resolve, reverse
+from django.utils.module_loading import import_string
+from edx_django_utils.plugins import (
+    add_plugins,
+    connect_plugin_receivers,
+    get_plugin_apps,
+    get_plugin_url_patterns,
+)
+from edx_django_utils.plugins.plugin_signals import _iter_plugins as iter_signal_plugins
+from edx_django_utils.plugins.registry import get_plugin_app_configs
+
+from default_enrollments.apps import DefaultEnrollmentsConfig
+from default_enrollments.conf import app_settings
+
+LMS = "lms.djangoapp"
+INTENTIONS_PATH = "/enterprise/api/v1/default-enterprise-enrollment-intentions/"
+
+
+@pytest.fixture(autouse=True)
+def _installed_as_plugin():
+    if DefaultEnrollmentsConfig not in list(get_plugin_app_configs(LMS)):
+        pytest.fail("the lms.djangoapp entry point is missing: install the package (pip install -e .)")
+
+
+@pytest.fixture
+def lms_settings(request):
+    """A stand-in for an LMS settings module (``lms.envs.production``), importable by name as add_plugins needs."""
+    name = f"lms_settings_{uuid.uuid4().hex}"
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    yield module
+    del sys.modules[name]
+
+
+@pytest.fixture
+def plugin_urlconf():
+    """A root URLconf made only of what the plugin contributes, as the LMS appends it to its own."""
+    name = f"lms_urls_{uuid.uuid4().hex}"
+    module = types.ModuleType(name)
+    module.urlpatterns = get_plugin_url_patterns(LMS)
+    sys.modules[name] = module
+    yield name
+    del sys.modules[name]
+
+
+def test_the_lms_finds_the_app_through_the_entry_point():
+    assert "default_enrollments.apps.DefaultEnrollmentsConfig" in get_plugin_apps(LMS)
+
+
+def test_plugin_urls_give_the_same_api_paths_as_edx_enterprise(plugin_urlconf, settings):
+    settings.ROOT_URLCONF = plugin_urlconf
+
+    match = resolve(INTENTIONS_PATH)
+    assert match.namespace == "default_enrollments"
+    assert reverse(f"default_enrollments:{match.url_name}") == INTENTIONS_PATH
+    assert resolve(f"{INTENTIONS_PATH}learner-status/").func is not match.func
+    assert resolve(f"{INTENTIONS_PATH}{uuid.uuid4()}/").func
+
+
+def test_plugin_settings_point_an_lms_at_edx_enterprise_models_and_the_lms_enrollment_api(lms_settings):
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL == "enterprise.EnterpriseCustomer"
+    assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL == "enterprise.EnterpriseCustomerUser"
+    assert (
+        lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL == "enterprise.EnterpriseCourseEnrollment"
+    )
+    assert lms_settings.DEFAULT_ENROLLMENTS == {
+        "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+    }
+
+
+def test_plugin_settings_keep_what_the_operator_set(lms_settings):
+    operator_dict = {"ASYNC": True, "ENROLLMENT_BACKEND": "my_lms.backends.Backend"}
+    lms_settings.DEFAULT_ENROLLMENTS = operator_dict
+    lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = "my_lms.Customer"
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    assert lms_settings.DEFAULT_ENROLLMENTS == {"ASYNC": True, "ENROLLMENT_BACKEND": "my_lms.backends.Backend"}
+    assert operator_dict == {"ASYNC": True, "ENROLLMENT_BACKEND": "my_lms.backends.Backend"}, "not mutated"
+    assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL == "my_lms.Customer"
+    assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL == "enterprise.EnterpriseCustomerUser"
+
+
+def test_production_settings_refill_what_a_yaml_file_left_out(lms_settings):
+    add_plugins(lms_settings.__name__, LMS, "common")
+    lms_settings.DEFAULT_ENROLLMENTS = {"LOGIN_TIME_BUDGET": 1.0}  # the operator's YAML replaces the dict
+
+    add_plugins(lms_settings.__name__, LMS, "production")
+
+    assert lms_settings.DEFAULT_ENROLLMENTS == {
+        "LOGIN_TIME_BUDGET": 1.0,
+        "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+    }
+
+
+def test_filled_settings_are_accepted_by_the_app(lms_settings, settings):
+    add_plugins(lms_settings.__name__, LMS, "common")
+    settings.DEFAULT_ENROLLMENTS = lms_settings.DEFAULT_ENROLLMENTS
+
+    backend = app_settings.ENROLLMENT_BACKEND  # imported lazily; edx-platform itself is only needed on use
+    assert f"{backend.__module__}.{backend.__qualname__}" == (
+        "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend"
+    )
+
+
+def test_plugin_wires_the_login_receivers_without_connecting_them_twice():
+    [(handlers, config)] = [
+        (module, config) for module, config in iter_signal_plugins(LMS) if module.__name__.startswith(
+            "default_enrollments."
+        )
+    ]
+    receivers = config["receivers"]
+    assert "django.contrib.auth.signals.user_logged_in" in {receiver["signal_path"] for receiver in receivers}
+    for receiver in receivers:
+        assert callable(getattr(handlers, receiver["receiver_func_name"]))
+    # The app's ready() already connected them; disconnecting by dispatch_uid proves which are live.
+    before = len(user_logged_in.receivers)
+    connect_plugin_receivers(LMS)
+    assert len(user_logged_in.receivers) == before, "same dispatch_uid as ready(): no double realization"
+
+    for receiver in receivers:
+        signal = import_string(receiver["signal_path"])
+        assert signal.disconnect(dispatch_uid=receiver["dispatch_uid"]), f"{receiver} was not connected"
+    connect_plugin_receivers(LMS)
+    for receiver in receivers:
+        signal = import_string(receiver["signal_path"])
+        assert signal.disconnect(dispatch_uid=receiver["dispatch_uid"]), f"the plugin did not connect {receiver}"
+    connect_plugin_receivers(LMS)  # leave them wired for the other tests
