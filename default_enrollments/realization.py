@@ -3,12 +3,17 @@ The decision table and the atomic writer: one implementation for login, the REST
 
 ``decide`` is a pure function of what the catalog, the LMS and the enterprise records say;
 ``evaluate_intentions`` gathers those facts in batches (one catalog batch, one enrollment read, one
-query) and applies it. Only this module decides and writes.
+query) and applies it. ``realize_intentions`` acts on the answers, one transaction per intention.
+Only this module decides and writes.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import replace
+
+from django.db import IntegrityError, transaction
 
 from default_enrollments.backends import get_enrollment_backend
 from default_enrollments.conf import app_settings
@@ -18,10 +23,17 @@ from default_enrollments.data import (
     Eligibility,
     EnrollmentState,
     IntentionEvaluation,
+    Outcome,
+    OutcomeStatus,
     Reason,
     Resolution,
 )
-from default_enrollments.models import get_enterprise_course_enrollment_model
+from default_enrollments.exceptions import CatalogError, EnrollmentError
+from default_enrollments.models import (
+    DefaultEnterpriseEnrollmentRealization,
+    get_enterprise_course_enrollment_model,
+    get_enterprise_customer_user_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -145,3 +157,134 @@ def _left_run_keys(customer_user, run_keys: Sequence[str]) -> set[str]:
         enterprise_customer_user=customer_user, course_id__in=run_keys, unenrolled=True
     )
     return {course_id.lower() for course_id in rows.values_list("course_id", flat=True)}
+
+
+# --- Acting on the decisions ------------------------------------------------------------------------
+
+#: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
+TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED})
+
+_STATUS_FOR_ACTION = {
+    Action.ENROLL: OutcomeStatus.ENROLLED,
+    Action.UPGRADE: OutcomeStatus.UPGRADED,
+    Action.ALREADY_ENROLLED: OutcomeStatus.ALREADY_ENROLLED,
+    Action.SKIP: OutcomeStatus.SKIPPED,
+}
+
+
+def realize_intentions(
+    user, customer_user, intentions: Sequence, *, deadline: float | None = None, dry_run: bool = False
+) -> list[Outcome]:
+    """
+    Realize one customer's intentions for one learner: one outcome per intention.
+
+    The catalog is asked first, holding no lock; then each intention to act on gets its own
+    transaction. ``dry_run`` decides and reports what would be done, writing nothing. Outcomes are
+    returned, not logged: callers record them (``monitoring.record_outcomes``) under their own source.
+    """
+    if not intentions:
+        return []
+    try:
+        evaluations = evaluate_intentions(user, customer_user, intentions, deadline=deadline)
+    except CatalogError as exc:
+        reason = Reason.CATALOG_UNAVAILABLE
+        if deadline is not None and time.monotonic() >= deadline:
+            reason = Reason.TIME_BUDGET_EXHAUSTED
+        logger.warning(
+            "default enrollments not evaluated user=%s customer=%s intentions=%s reason=%s error=%s",
+            user.pk, customer_user.enterprise_customer_id, len(intentions), reason, exc,
+        )
+        return [_outcome(user, customer_user, intention, OutcomeStatus.FAILED, reason=reason, detail=str(exc))
+                for intention in intentions]
+
+    by_uuid = {intention.uuid: intention for intention in intentions}
+    outcomes = []
+    for evaluation in evaluations:
+        intention = by_uuid[evaluation.intention_uuid]
+        decision = evaluation.decision
+        if decision.action in (Action.ENROLL, Action.UPGRADE) and not dry_run:
+            outcome = _write(user, customer_user, intention, evaluation)
+        else:
+            outcome = _outcome_for_decision(user, customer_user, intention, evaluation, decision)
+            if dry_run and decision.action in (Action.ENROLL, Action.UPGRADE):
+                outcome = replace(outcome, detail="dry run: nothing written")
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _write(user, customer_user, intention, evaluation: IntentionEvaluation) -> Outcome:
+    """
+    Enroll (or upgrade) for one intention in one transaction: LMS enrollment, enterprise enrollment, realization.
+
+    The learner's customer-user row is locked first so concurrent workers for the same learner take turns;
+    under the lock the LMS state is read again and the decision re-made, so the loser of a race sees the
+    winner's enrollment and calls nothing.
+    """
+    run = evaluation.resolution.run
+    run_key = run.course_run_key
+    customer_user_model = get_enterprise_customer_user_model()
+    try:
+        with transaction.atomic():
+            locked = customer_user_model._default_manager.select_for_update().get(pk=customer_user.pk)
+            if not (locked.active and locked.linked):
+                return _outcome(user, customer_user, intention, OutcomeStatus.SKIPPED, run_key=run_key,
+                                reason=Reason.NOT_ELIGIBLE, detail="the learner left the customer meanwhile")
+            current = _lowercase_keys(get_enrollment_backend().get_enrollments(user, [run_key])).get(run_key.lower())
+            has_left = run_key.lower() in _left_run_keys(locked, [run_key])
+            decision = decide(evaluation.resolution, current, has_left, evaluation.eligibility)
+            if decision is None or decision.action not in (Action.ENROLL, Action.UPGRADE):
+                decision = decision or Decision(Action.SKIP, reason=Reason.NOT_ELIGIBLE)
+                return _outcome_for_decision(user, customer_user, intention, evaluation, decision)
+
+            get_enrollment_backend().enroll(user, run_key, decision.mode)
+            enterprise_enrollment, _ = get_enterprise_course_enrollment_model()._default_manager.get_or_create(
+                enterprise_customer_user=locked, course_id=run_key
+            )
+            DefaultEnterpriseEnrollmentRealization.objects.get_or_create(
+                realized_enrollment=enterprise_enrollment, defaults={"intended_enrollment": intention}
+            )
+    except EnrollmentError as exc:
+        logger.warning(
+            "default enrollment refused by the LMS user=%s customer=%s intention=%s run=%s mode=%s error=%s",
+            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, evaluation.decision.mode, exc,
+        )
+        return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
+                        mode=evaluation.decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=str(exc))
+    except IntegrityError:
+        # Another worker, not holding our lock (a host's own enrollment code), wrote the same rows first.
+        return _outcome(user, customer_user, intention, OutcomeStatus.ALREADY_ENROLLED, run_key=run_key,
+                        mode=evaluation.decision.mode, detail="enrolled concurrently by another worker")
+    except Exception as exc:  # noqa: BLE001 (one intention's failure must not stop the others)
+        logger.exception(
+            "default enrollment write failed user=%s customer=%s intention=%s run=%s",
+            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
+        )
+        return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
+                        mode=evaluation.decision.mode, detail=f"{type(exc).__name__}: {exc}")
+    return _outcome(user, customer_user, intention, _STATUS_FOR_ACTION[decision.action], run_key=run_key,
+                    mode=decision.mode)
+
+
+def _outcome_for_decision(user, customer_user, intention, evaluation: IntentionEvaluation, decision: Decision):
+    run = evaluation.resolution.run
+    status = _STATUS_FOR_ACTION[decision.action]
+    if status == OutcomeStatus.SKIPPED and decision.reason in TRANSIENT_REASONS:
+        status = OutcomeStatus.FAILED
+    detail = evaluation.resolution.message if not run else ""
+    return _outcome(user, customer_user, intention, status, run_key=run.course_run_key if run else None,
+                    mode=decision.mode, reason=decision.reason, detail=detail)
+
+
+def _outcome(user, customer_user, intention, status: OutcomeStatus, *, run_key: str | None = None,
+             mode: str | None = None, reason: Reason | None = None, detail: str = "") -> Outcome:
+    return Outcome(
+        user_id=user.pk,
+        enterprise_customer_uuid=customer_user.enterprise_customer_id,
+        intention_uuid=intention.uuid,
+        content_key=intention.content_key,
+        status=status,
+        course_run_key=run_key,
+        mode=mode,
+        reason=reason,
+        detail=detail,
+    )

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models.functions import Lower
+
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
@@ -32,7 +34,13 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
         wanted = {key.lower(): key for key in course_run_keys}
         if not wanted:
             return {}
-        rows = self._model().objects.filter(user=user, course_id__in=list(wanted.values()))
+        # Run keys compare case-insensitively (as on MySQL's default collation), on every database.
+        rows = (
+            self._model()
+            .objects.filter(user=user)
+            .annotate(course_id_lower=Lower("course_id"))
+            .filter(course_id_lower__in=list(wanted))
+        )
         return {
             wanted.get(row.course_id.lower(), row.course_id): EnrollmentState(mode=row.mode, is_active=row.is_active)
             for row in rows

@@ -1,0 +1,139 @@
+"""Enrollment backends: the bundled reference LMS, and Open edX's enrollment API (against a stand-in module)."""
+import sys
+from pathlib import Path
+
+import pytest
+
+from default_enrollments.backends import get_enrollment_backend
+from default_enrollments.backends.openedx import OpenEdxEnrollmentBackend
+from default_enrollments.backends.reference import ReferenceEnrollmentBackend
+from default_enrollments.contrib.reference_host.models import CourseEnrollment
+from default_enrollments.data import EnrollmentState
+from default_enrollments.exceptions import EnrollmentError
+from tests.factories import CourseEnrollmentFactory, UserFactory
+
+RUN = "course-v1:edX+DemoX+Demo_Course"
+OTHER_RUN = "course-v1:edX+Other+2030"
+FAKE_PLATFORM = Path(__file__).parent / "fake_openedx"
+
+
+# --- reference backend ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+class TestReferenceBackend:
+    def test_is_the_default(self):
+        assert isinstance(get_enrollment_backend(), ReferenceEnrollmentBackend)
+
+    def test_enroll_creates_an_active_enrollment_in_the_mode(self):
+        user = UserFactory()
+        ReferenceEnrollmentBackend().enroll(user, RUN, "verified")
+
+        assert ReferenceEnrollmentBackend().get_enrollments(user, [RUN]) == {RUN: EnrollmentState("verified", True)}
+
+    def test_enroll_upgrades_and_reactivates(self):
+        enrollment = CourseEnrollmentFactory(mode="audit", is_active=False)
+        ReferenceEnrollmentBackend().enroll(enrollment.user, RUN, "verified")
+
+        enrollment.refresh_from_db()
+        assert (enrollment.mode, enrollment.is_active) == ("verified", True)
+        assert CourseEnrollment.objects.count() == 1
+
+    def test_inactive_user_is_refused(self):
+        user = UserFactory(is_active=False)
+        with pytest.raises(EnrollmentError, match="inactive"):
+            ReferenceEnrollmentBackend().enroll(user, RUN, "verified")
+        assert not CourseEnrollment.objects.exists()
+
+    def test_get_enrollments_answers_in_the_keys_asked_and_only_for_them(self):
+        enrollment = CourseEnrollmentFactory(course_id=RUN, mode="audit")
+        CourseEnrollmentFactory(user=enrollment.user, course_id=OTHER_RUN)
+
+        answer = ReferenceEnrollmentBackend().get_enrollments(enrollment.user, [RUN.upper()])
+
+        assert answer == {RUN.upper(): EnrollmentState("audit", True)}
+
+
+# --- Open edX backend -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def platform():
+    """edx-platform's enrollment API as the stand-in module in tests/fake_openedx; removed afterwards."""
+    sys.path.insert(0, str(FAKE_PLATFORM))
+    try:
+        from openedx.core.djangoapps.enrollments import api  # noqa: PLC0415
+
+        api.reset()
+        api.COURSE_MODES[RUN.lower()] = ["audit", "verified"]
+        yield api
+    finally:
+        sys.path.remove(str(FAKE_PLATFORM))
+        for name in [name for name in sys.modules if name == "openedx" or name.startswith("openedx.")]:
+            del sys.modules[name]
+
+
+def test_openedx_backend_imports_the_platform_only_when_used():
+    assert "openedx.core.djangoapps.enrollments.api" not in sys.modules
+    backend = OpenEdxEnrollmentBackend()  # constructing it outside an LMS is fine
+
+    with pytest.raises(EnrollmentError, match="needs edx-platform"):
+        backend.enroll(UserFactory.build(username="outside"), RUN, "verified")
+
+
+class TestOpenEdxBackend:
+    user = UserFactory.build(username="maria")
+
+    def test_enroll_adds_a_new_enrollment(self, platform):
+        OpenEdxEnrollmentBackend().enroll(self.user, RUN, "verified")
+
+        assert platform.ENROLLMENTS[("maria", RUN.lower())]["mode"] == "verified"
+        assert [call[0] for call in platform.CALLS] == ["get_enrollment", "add_enrollment"]
+
+    def test_enroll_upgrades_an_audit_enrollment(self, platform):
+        platform.add_enrollment("maria", RUN, mode="audit")
+        platform.CALLS.clear()
+
+        OpenEdxEnrollmentBackend().enroll(self.user, RUN, "verified")
+
+        assert platform.get_enrollment("maria", RUN)["mode"] == "verified"
+        assert ("update_enrollment", "maria", RUN, "verified", True) in platform.CALLS
+
+    def test_enroll_reactivates_an_inactive_enrollment(self, platform):
+        platform.add_enrollment("maria", RUN, mode="verified", is_active=False)
+
+        OpenEdxEnrollmentBackend().enroll(self.user, RUN, "verified")
+
+        assert platform.get_enrollment("maria", RUN)["is_active"] is True
+
+    def test_enroll_leaves_a_matching_enrollment_alone(self, platform):
+        platform.add_enrollment("maria", RUN, mode="verified")
+        platform.CALLS.clear()
+
+        OpenEdxEnrollmentBackend().enroll(self.user, RUN, "verified")
+
+        assert [call[0] for call in platform.CALLS] == ["get_enrollment"]
+
+    @pytest.mark.parametrize(
+        ("course", "mode", "message"),
+        [(OTHER_RUN, "verified", "No course"), (RUN, "professional", "unavailable")],
+    )
+    def test_platform_refusals_become_enrollment_errors(self, platform, course, mode, message):
+        with pytest.raises(EnrollmentError, match=message):
+            OpenEdxEnrollmentBackend().enroll(self.user, course, mode)
+        assert not platform.ENROLLMENTS
+
+    def test_get_enrollments_reads_every_enrollment_once_and_keeps_the_asked_keys(self, platform):
+        platform.COURSE_MODES[OTHER_RUN.lower()] = ["audit"]
+        platform.add_enrollment("maria", RUN, mode="audit", is_active=False)
+        platform.add_enrollment("maria", OTHER_RUN, mode="audit")
+        platform.CALLS.clear()
+
+        answer = OpenEdxEnrollmentBackend().get_enrollments(self.user, [RUN.upper(), "course-v1:edX+None+1"])
+
+        assert answer == {RUN.upper(): EnrollmentState("audit", False)}
+        assert platform.CALLS == [("get_enrollments", "maria", True)]
+
+    def test_get_enrollments_of_no_keys_asks_nothing(self, platform):
+        assert OpenEdxEnrollmentBackend().get_enrollments(self.user, []) == {}
+        assert platform.CALLS == []
