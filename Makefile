@@ -89,5 +89,9 @@ clean: ## remove build output and caches (keeps .venv)
 distclean: clean ## also remove .venv
 	rm -rf $(VENV)
 
-demo: ## (not yet available)
-	@echo "make demo is not available yet" >&2; exit 1
+DEMO_ENV := DJANGO_SETTINGS_MODULE=demo.settings
+
+demo: $(STAMP) ## the demo on 127.0.0.1:8000: SQLite demo.db, static catalog; re-running keeps the data
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
