@@ -90,8 +90,9 @@ distclean: clean ## also remove .venv
 	rm -rf $(VENV)
 
 DEMO_ENV := DJANGO_SETTINGS_MODULE=demo.settings
+DEMO_ADDR ?= 127.0.0.1:8000
 
-demo: $(STAMP) ## the demo on 127.0.0.1:8000: SQLite demo.db, static catalog; re-running keeps the data
+demo: $(STAMP) ## the demo on 127.0.0.1:8000 (DEMO_ADDR): SQLite demo.db, static catalog; re-running keeps the data
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v 0
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --base-url http://$(DEMO_ADDR)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(DEMO_ADDR)

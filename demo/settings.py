@@ -83,6 +83,8 @@ DEFAULT_ENROLLMENTS = {
     "CATALOG_FIXTURE": str(REPO_ROOT / "default_enrollments/contrib/reference_host/fixtures/demo_catalog.json"),
 }
 
+OPENEDX_TELEMETRY = []  # edx-django-utils' monitoring: no New Relic in the demo
+
 # Show what the app does at each login in the dev server's console.
 LOGGING = {
     "version": 1,
