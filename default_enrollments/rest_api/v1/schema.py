@@ -7,8 +7,10 @@ host mounted them, so the paths in it are the ones clients call.
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
@@ -20,8 +22,13 @@ SCHEMA_SETTINGS = {
         "in its JSON shapes. Additions: `catalog_unavailable` and, per learner-status intention, `reason`."
     ),
     "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
 }
+
+
+def _excluded(method):
+    """Leave the schema view out of the schema (on drf-spectacular's AutoSchema, whatever the host's default)."""
+    method.schema = AutoSchema
+    return extend_schema(exclude=True)(method)
 
 
 class V1SchemaView(SpectacularAPIView):
@@ -29,8 +36,9 @@ class V1SchemaView(SpectacularAPIView):
 
     permission_classes = [AllowAny]
     custom_settings = SCHEMA_SETTINGS
+    schema = AutoSchema()  # hosts' DEFAULT_SCHEMA_CLASS may be DRF's own, which cannot read extend_schema
 
-    @extend_schema(exclude=True)
+    @_excluded
     def get(self, request, *args, **kwargs):
         mount = request.path_info[: -len("schema/")] if request.path_info.endswith("schema/") else "/"
         self.urlconf = None
@@ -52,3 +60,13 @@ else:
 
         def get_security_definition(self, auto_schema) -> dict:
             return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "JWT <token>"}
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The LMS session cookie (the learner portal and the admin use it)."""
+
+    target_class = "default_enrollments.rest_api.v1.permissions.SessionAuthenticationWithChallenge"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

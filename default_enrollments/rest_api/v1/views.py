@@ -16,7 +16,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -95,6 +95,23 @@ CUSTOMER_PARAMETER = OpenApiParameter(
     "enterprise_customer_uuid", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=True,
     description="The enterprise customer whose intentions are wanted.",
 )
+
+
+def documented(**kwargs):
+    """
+    ``extend_schema`` built on drf-spectacular's AutoSchema whatever the host's ``DEFAULT_SCHEMA_CLASS``.
+
+    A method decorator otherwise extends the host's default schema class (DRF's own in many hosts),
+    which cannot produce drf-spectacular operations.
+    """
+
+    def decorate(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorate
+
+
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A query parameter is missing or wrong."),
     401: OpenApiResponse(ErrorSerializer, description="Not logged in."),
@@ -102,28 +119,6 @@ ERRORS = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List a customer's default enrollment intentions",
-        parameters=[CUSTOMER_PARAMETER],
-        responses={200: DefaultEnterpriseEnrollmentIntentionSerializer(many=True), **ERRORS},
-    ),
-    retrieve=extend_schema(
-        summary="One default enrollment intention",
-        parameters=[
-            OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
-            OpenApiParameter(
-                "enterprise_customer_uuid", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False,
-                description="Accepted for compatibility; the intention's own customer decides who may see it.",
-            ),
-        ],
-        responses={
-            200: DefaultEnterpriseEnrollmentIntentionSerializer,
-            **ERRORS,
-            404: OpenApiResponse(ErrorSerializer, description="No such intention."),
-        },
-    ),
-)
 class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet):
     """Intentions for a customer's staff and admins; each learner's own status for that learner."""
 
@@ -148,6 +143,15 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         except ValueError:
             raise BadRequest("enterprise_customer_uuid query parameter is not a valid UUID.") from None
 
+    @documented(
+        summary="List a customer's default enrollment intentions",
+        parameters=[CUSTOMER_PARAMETER],
+        responses={
+            200: DefaultEnterpriseEnrollmentIntentionSerializer(many=True),
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+        },
+    )
     def list(self, request, *args, **kwargs) -> Response:
         customer_uuid = self.requested_customer_uuid()
         if not is_customer_admin(request, customer_uuid):
@@ -156,13 +160,28 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         self.paginator.catalog_unavailable = self._attach_catalog_answers(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @documented(
+        summary="One default enrollment intention",
+        parameters=[
+            OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "enterprise_customer_uuid", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False,
+                description="Accepted for compatibility; the intention's own customer decides who may see it.",
+            ),
+        ],
+        responses={
+            200: DefaultEnterpriseEnrollmentIntentionSerializer,
+            **ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="No such intention."),
+        },
+    )
     def retrieve(self, request, *args, **kwargs) -> Response:
         self.requested_customer_uuid(required=False)  # malformed -> 400, as for the other actions
         intention = self.get_object()
         self._attach_catalog_answers([intention])
         return Response(self.get_serializer(intention).data)
 
-    @extend_schema(
+    @documented(
         summary="A learner's default enrollments for a customer, grouped by what realization would do",
         parameters=[
             CUSTOMER_PARAMETER,
