@@ -1,0 +1,372 @@
+"""
+How fast does ``manage.py realize_default_enrollments`` realize, and does its memory stay flat?
+
+For each database and learner count, on a fresh test database (Django's test utilities create and
+destroy it), with every learner linked to one customer that has three intentions:
+
+1. a raw ``bulk_create`` of the same rows a realization writes (LMS enrollment, enterprise enrollment,
+   realization), in the same chunks: the floor no per-learner decision path can beat;
+2. the backfill command itself (the login path: decide, lock, write, one transaction per intention);
+3. the backfill again, which must write nothing.
+
+Peak memory of each step is measured twice over, in separate passes so neither skews the timings:
+the kernel's high-water mark of the process (``VmHWM``, reset before the step through
+``/proc/self/clear_refs``; Linux only) during the timed pass, and ``tracemalloc``'s peak of Python
+allocations during a dry-run pass over the same learners (``tracemalloc`` slows Python about four
+times, so it is never on while a rate is measured). The catalog is the static client reading a
+generated fixture, so the numbers are the app's and the database's, not the network's. SQLite runs on a
+file, so its pages are not counted as the process's memory. Each database runs in its own process::
+
+    python benchmarks/backfill.py                       # sqlite and mysql, 2,000 and 20,000 learners
+    python benchmarks/backfill.py --db sqlite --learners 500 5000
+
+Prints a table and writes ``benchmarks/backfill.json``. Not part of ``make test``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from io import StringIO
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "backfill.json"
+INTENTIONS = 3
+BATCH_SIZE = 500
+USER_CHUNK = 2_000
+COURSES = [f"Bench+Course{number}" for number in range(1, INTENTIONS + 1)]
+
+
+def run_key(course_key: str, run: str = "1T2030") -> str:
+    return f"course-v1:{course_key}+{run}"
+
+
+# --- parent: one child process per database, then the table --------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "mysql"], choices=["sqlite", "mysql", "postgresql"])
+    parser.add_argument("--learners", nargs="+", type=int, default=[2_000, 20_000])
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure_one_database(args.learners, args.batch_size)))
+        return
+
+    started = time.monotonic()
+    results = []
+    for db in args.db:
+        env = {
+            **os.environ,
+            "DB_ENGINE": db,
+            "TEST_DB_SUFFIX": "_benchmark",
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
+        command = [sys.executable, __file__, "--child", "--batch-size", str(args.batch_size),
+                   "--learners", *map(str, args.learners)]
+        print(f"== {db}: {', '.join(f'{n:,}' for n in args.learners)} learners x {INTENTIONS} intentions", flush=True)
+        completed = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"the {db} benchmark failed (exit {completed.returncode})")
+        results.extend(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+    report = {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "intentions_per_learner": INTENTIONS,
+        "batch_size": args.batch_size,
+        "seconds": round(time.monotonic() - started, 1),
+        "results": results,
+    }
+    print_table(results)
+    growth = memory_growth(results)
+    for db, ratios in growth.items():
+        described = ", ".join(f"{measure} x{ratio:.2f}" for measure, ratio in ratios.items())
+        print(f"{db}: peak memory of the largest run relative to the smallest: {described}")
+    report["peak_memory_growth"] = growth
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output} "
+          f"in {report['seconds']} s")
+
+
+def print_table(results: list[dict]) -> None:
+    header = (
+        f"{'db':<7} {'learners':>8} {'rows':>7} | {'backfill/s':>10} {'RSS MiB':>7} | {'bulk/s':>8} {'RSS MiB':>7} | "
+        f"{'ratio':>5} | {'rerun writes':>12} {'tracemalloc MiB':>15}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in results:
+        print(
+            f"{row['db']:<7} {row['learners']:>8,} {row['realizations']:>7,} | "
+            f"{row['backfill_per_second']:>10,.0f} {fmt(row['backfill_peak_rss_mib']):>7} | "
+            f"{row['bulk_create_per_second']:>8,.0f} {fmt(row['bulk_create_peak_rss_mib']):>7} | "
+            f"{row['bulk_create_to_backfill_ratio']:>5.1f} | {row['rerun_writes']:>12} "
+            f"{fmt(row['rerun_tracemalloc_peak_mib']):>15}"
+        )
+    print(
+        "ratio: bulk_create rows per second / backfill realizations per second. RSS MiB: how far the process's "
+        "resident memory\nrose during the step (kernel high-water mark). tracemalloc MiB: peak Python allocations "
+        "of the re-run over every learner."
+    )
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def memory_growth(results: list[dict]) -> dict[str, dict[str, float]]:
+    """Per database: largest run's peak / smallest run's peak, for both measures (1.0 = flat)."""
+    growth = {}
+    for db in dict.fromkeys(row["db"] for row in results):
+        rows = sorted((row for row in results if row["db"] == db), key=lambda row: row["learners"])
+        if len(rows) < 2:
+            continue
+        growth[db] = {
+            measure: round(rows[-1][measure] / rows[0][measure], 2)
+            for measure in ("backfill_peak_rss_mib", "rerun_tracemalloc_peak_mib")
+            if rows[0][measure] and rows[-1][measure]
+        }
+    return growth
+
+
+# --- child: one database ------------------------------------------------------------------------------
+
+
+def measure_one_database(learner_counts: list[int], batch_size: int) -> list[dict]:
+    sys.path.insert(0, str(REPO_ROOT))
+    with tempfile.TemporaryDirectory() as workdir:
+        fixture = Path(workdir) / "catalog.json"
+        write_catalog_fixture(fixture)
+
+        import django  # noqa: PLC0415 (settings come from the environment the parent set)
+
+        django.setup()
+        from django.conf import settings  # noqa: PLC0415
+        from django.db import connection  # noqa: PLC0415
+        from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: PLC0415
+
+        settings.DEFAULT_ENROLLMENTS = {
+            "CATALOG_CLIENT": "default_enrollments.catalog.static.StaticCatalogClient",
+            "CATALOG_FIXTURE": str(fixture),
+        }
+        setup_test_environment()
+        if connection.vendor == "sqlite":  # on a file: an in-memory database would count as the process's memory
+            connection.settings_dict["TEST"]["NAME"] = str(Path(workdir) / "benchmark.sqlite3")
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            return [measure(connection.vendor, learners, batch_size) for learners in learner_counts]
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+            teardown_test_environment()
+
+
+def write_catalog_fixture(path: Path) -> None:
+    from tests.catalog_server import course_document  # noqa: PLC0415 (same document shape as the catalog's)
+
+    path.write_text(json.dumps({
+        "courses": [course_document(course_key, runs=[run_key(course_key)]) for course_key in COURSES],
+        "catalogs": {"*": {"00000000-0000-0000-0000-00000000beef": COURSES}},
+    }))
+
+
+def measure(vendor: str, learners: int, batch_size: int) -> dict:
+    from django.core.cache import cache  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+
+    from default_enrollments.conf import app_settings  # noqa: PLC0415
+
+    call_command("flush", interactive=False, verbosity=0)
+    cache.clear()
+    app_settings.reload()
+    _, customer_users, intentions = seed(learners)
+    expected = learners * INTENTIONS
+
+    bulk_seconds, bulk_rss = timed(lambda: raw_bulk_create(customer_users, intentions, batch_size))
+    before = row_counts()
+
+    out = StringIO()
+    backfill_seconds, backfill_rss = timed(
+        lambda: call_command("realize_default_enrollments", batch_size=batch_size, stdout=out)
+    )
+    after = row_counts()
+    realized = after["realizations"] - before["realizations"]
+    if realized != expected:
+        raise SystemExit(f"{vendor}: the backfill realized {realized} of {expected} intentions:\n{out.getvalue()}")
+
+    # The memory pass: the same walk over every learner through the login path, with nothing left to write.
+    rerun_seconds, rerun_traced_peak = traced(
+        lambda: call_command("realize_default_enrollments", batch_size=batch_size, stdout=StringIO())
+    )
+    rerun_writes = sum(row_counts().values()) - sum(after.values())
+    print(
+        f"   {vendor} {learners:,} learners: bulk_create {bulk_seconds:.1f} s, backfill {backfill_seconds:.1f} s, "
+        f"traced re-run {rerun_seconds:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    backfill_rate = expected / backfill_seconds
+    bulk_rate = expected / bulk_seconds
+    return {
+        "db": vendor,
+        "learners": learners,
+        "realizations": expected,
+        "backfill_seconds": round(backfill_seconds, 2),
+        "backfill_per_second": round(backfill_rate, 1),
+        "backfill_peak_rss_mib": mib(backfill_rss),
+        "bulk_create_seconds": round(bulk_seconds, 2),
+        "bulk_create_per_second": round(bulk_rate, 1),
+        "bulk_create_peak_rss_mib": mib(bulk_rss),
+        "bulk_create_to_backfill_ratio": round(bulk_rate / backfill_rate, 2),
+        "rerun_seconds_traced": round(rerun_seconds, 2),
+        "rerun_tracemalloc_peak_mib": mib(rerun_traced_peak),
+        "rerun_writes": rerun_writes,
+    }
+
+
+def mib(size: int | None) -> float | None:
+    return None if size is None else round(size / 2**20, 2)
+
+
+def timed(work) -> tuple[float, int | None]:
+    """Wall-clock seconds of ``work()`` and how far the process's resident memory rose above its start (Linux)."""
+    start_rss = reset_peak_rss()
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    peak = proc_status("VmHWM")
+    return seconds, (peak - start_rss) if peak is not None and start_rss is not None else None
+
+
+def traced(work) -> tuple[float, int]:
+    """Wall-clock seconds of ``work()`` (slowed by tracing) and the peak of Python allocations above the start."""
+    tracemalloc.start()
+    start_memory = tracemalloc.get_traced_memory()[0]
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] - start_memory
+    tracemalloc.stop()
+    return seconds, peak
+
+
+def reset_peak_rss() -> int | None:
+    """Reset the kernel's high-water mark to the current resident size, and return that size."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return None
+    return proc_status("VmRSS")
+
+
+def proc_status(field: str) -> int | None:
+    """A memory line of ``/proc/self/status``, in bytes (None where there is no such file)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    match = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match[1]) * 1024 if match else None
+
+
+def seed(learners: int):
+    """One customer, its three intentions, and ``learners`` users linked to it (bulk inserts, bounded chunks)."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from default_enrollments.models import (  # noqa: PLC0415
+        DefaultEnterpriseEnrollmentIntention,
+        get_enterprise_customer_model,
+        get_enterprise_customer_user_model,
+    )
+
+    user_model = get_user_model()
+    customer_user_model = get_enterprise_customer_user_model()
+    customer = get_enterprise_customer_model()._default_manager.create(name="Benchmark", slug="benchmark")
+    intentions = [
+        DefaultEnterpriseEnrollmentIntention.objects.create(enterprise_customer=customer, content_key=course_key)
+        for course_key in COURSES
+    ]
+    for start in range(0, learners, USER_CHUNK):
+        names = [f"bench{number}" for number in range(start, min(start + USER_CHUNK, learners))]
+        user_model._default_manager.bulk_create(
+            [user_model(username=name, email=f"{name}@example.com", password="!") for name in names]
+        )
+        user_ids = user_model._default_manager.filter(username__in=names).values_list("pk", flat=True)
+        customer_user_model._default_manager.bulk_create(
+            [customer_user_model(enterprise_customer=customer, user_id=user_id) for user_id in user_ids]
+        )
+    customer_user_pks = list(
+        customer_user_model._default_manager.filter(enterprise_customer=customer).order_by("pk").values_list(
+            "pk", "user_id"
+        )
+    )
+    return customer, customer_user_pks, intentions
+
+
+def raw_bulk_create(customer_users: list[tuple[int, int]], intentions: list, batch_size: int) -> None:
+    """
+    The same three rows per (learner, intention) as a realization, written with ``bulk_create`` in the same
+    chunks and one transaction per chunk, into runs of their own so they do not collide with the backfill's.
+    """
+    from django.db import transaction  # noqa: PLC0415
+
+    from default_enrollments.contrib.reference_host.models import CourseEnrollment  # noqa: PLC0415
+    from default_enrollments.models import (  # noqa: PLC0415
+        DefaultEnterpriseEnrollmentRealization,
+        get_enterprise_course_enrollment_model,
+    )
+
+    enterprise_enrollment_model = get_enterprise_course_enrollment_model()
+    keys = [(intention, run_key(intention.content_key, "Floor")) for intention in intentions]
+    for start in range(0, len(customer_users), batch_size):
+        chunk = customer_users[start:start + batch_size]
+        with transaction.atomic():
+            CourseEnrollment.objects.bulk_create(
+                [CourseEnrollment(user_id=user_id, course_id=key, mode="verified") for _, user_id in chunk
+                 for _, key in keys]
+            )
+            enterprise_enrollment_model._default_manager.bulk_create(
+                [enterprise_enrollment_model(enterprise_customer_user_id=pk, course_id=key) for pk, _ in chunk
+                 for _, key in keys]
+            )
+            # Not every database returns primary keys from a bulk insert: read them back, as a host would.
+            written = enterprise_enrollment_model._default_manager.filter(
+                enterprise_customer_user_id__in=[pk for pk, _ in chunk], course_id__in=[key for _, key in keys]
+            ).values_list("pk", "course_id")
+            intention_for_key = {key: intention for intention, key in keys}
+            DefaultEnterpriseEnrollmentRealization.objects.bulk_create(
+                [DefaultEnterpriseEnrollmentRealization(intended_enrollment=intention_for_key[course_id],
+                                                        realized_enrollment_id=pk) for pk, course_id in written]
+            )
+
+
+def row_counts() -> dict[str, int]:
+    from default_enrollments.contrib.reference_host.models import CourseEnrollment  # noqa: PLC0415
+    from default_enrollments.models import (  # noqa: PLC0415
+        DefaultEnterpriseEnrollmentRealization,
+        get_enterprise_course_enrollment_model,
+    )
+
+    return {
+        "lms_enrollments": CourseEnrollment.objects.count(),
+        "enterprise_enrollments": get_enterprise_course_enrollment_model()._default_manager.count(),
+        "realizations": DefaultEnterpriseEnrollmentRealization.objects.count(),
+        "realization_history": DefaultEnterpriseEnrollmentRealization.history.count(),
+    }
+
+
+if __name__ == "__main__":
+    main()
