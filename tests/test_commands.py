@@ -452,3 +452,19 @@ def test_async_dry_run_stays_in_process(backfill_catalog, customer, linked_learn
     assert celery_broker() == []
     assert output.count("would enroll") == 6
     assert _row_counts() == (0, 0, 0)
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(backfill_catalog, customer, linked_learners):
+    out, err = _Terminal(), _Terminal()
+
+    call_command("realize_default_enrollments", stdout=out, stderr=err)
+
+    assert "default enrollments: 100%" in err.getvalue()
+    assert "3/3" in err.getvalue()
+    assert f"last_pk={linked_learners[-1].pk}" in err.getvalue()
+    assert summary(out.getvalue())["enrolled"] == 6

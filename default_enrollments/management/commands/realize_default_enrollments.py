@@ -34,7 +34,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--enterprise-customer", metavar="UUID", help="Only this customer's learners.")
         parser.add_argument(
-            "--dry-run", action="store_true", help="Print what would be done for each learner; write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Print what would be done for each learner; write nothing (runs in this process, even with ASYNC).",
         )
         parser.add_argument(
             "--batch-size",
@@ -84,6 +86,7 @@ class Command(BaseCommand):
                 report.learners += len(pks)
                 report.chunks += 1
                 report.last_pk = pks[-1]
+                progress.set_postfix(last_pk=report.last_pk, refresh=False)
                 progress.update(len(pks))
                 if self.verbosity >= 2:
                     self.stdout.write(f"chunk {report.chunks} done: last customer-user pk {report.last_pk}")
