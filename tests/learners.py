@@ -97,16 +97,27 @@ class World:
             enterprise_customer=customer or self.customer, content_key=content_key
         )
 
-    def learner(self, *, customer=None, **link_options):
+    def learner(self, *, customer=None, signals: bool = False, **link_options):
+        """A user linked to the customer; see ``link`` for ``signals``."""
         user = UserFactory(**{k: link_options.pop(k) for k in ("is_staff", "is_superuser", "is_active")
                               if k in link_options})
-        self.link(user, customer=customer, **link_options)
+        self.link(user, customer=customer, signals=signals, **link_options)
         return user
 
-    def link(self, user, *, customer=None, **link_options):
-        return EnterpriseCustomerUserFactory(
+    def link(self, user, *, customer=None, signals: bool = False, **link_options):
+        """
+        Link ``user`` to a customer. Without ``signals`` the row is inserted without ``post_save``, as a host's
+        bulk import would, so the link trigger does not realize before the test's own login does.
+        """
+        link = EnterpriseCustomerUserFactory.build(
             enterprise_customer=customer or self.customer, user_id=user.id, **link_options
         )
+        if signals:
+            link.save()
+            return link
+        manager = type(link)._default_manager
+        manager.bulk_create([link])
+        return manager.get(enterprise_customer=link.enterprise_customer, user_id=user.id)  # MySQL returns no pk
 
 
 def lms_enrollments(user) -> dict[str, tuple[str, bool]]:
