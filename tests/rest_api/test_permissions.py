@@ -248,3 +248,11 @@ def test_soft_deleted_intention_is_404(staff_client, intention):
     intention.delete()
 
     assert staff_client.get(detail_url(intention.uuid)).status_code == 404
+
+
+def test_learner_of_an_inactive_customer_is_400(learner_client, customer):
+    """Login does not enroll learners of a deactivated customer, so there is no status to show either."""
+    customer.active = False
+    customer.save()
+
+    assert status(learner_client, enterprise_customer_uuid=str(customer.uuid)).status_code == 400
