@@ -15,6 +15,7 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_finished
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 # edx-platform sends SESSION_LOGIN_COMPLETED right after django.contrib.auth.login() in the same thread.
 # The Django receiver leaves a note here; the event receiver consumes it instead of realizing a second time.
 _recent_django_login = threading.local()
-_PAIRING_WINDOW = 60.0  # seconds; a note older than this is not the same login
+_PAIRING_WINDOW = 10.0  # seconds; a note older than this is not the same login
 
 
 @receiver(user_logged_in, dispatch_uid="default_enrollments_realize_on_login")
@@ -58,6 +59,12 @@ def _consume_django_login_note(user_id: int) -> bool:
     note = getattr(_recent_django_login, "note", None)
     _recent_django_login.note = None
     return bool(note and note[0] == user_id and time.monotonic() - note[1] < _PAIRING_WINDOW)
+
+
+@receiver(request_finished, dispatch_uid="default_enrollments_forget_login_note")
+def forget_login_note(sender, **kwargs) -> None:
+    """A note never outlives the request that wrote it (worker threads serve many requests)."""
+    _recent_django_login.note = None
 
 
 try:  # optional dependency: present in Open edX, not required elsewhere
