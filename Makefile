@@ -66,7 +66,11 @@ dist: $(STAMP) ## build the sdist and wheel into dist/ and check the wheel carri
 	$(BIN)/python -c 'import glob, sys, zipfile; \
 		names = zipfile.ZipFile(glob.glob("dist/*.whl")[0]).namelist(); \
 		missing = [p for p in ("default_enrollments/migrations/0001_initial.py", \
-			"default_enrollments/contrib/reference_host/migrations/0001_initial.py") if p not in names]; \
+			"default_enrollments/contrib/reference_host/migrations/0001_initial.py", \
+			"default_enrollments/contrib/reference_host/fixtures/demo_catalog.json", \
+			"default_enrollments/settings/common.py", \
+			"default_enrollments/templates/default_enrollments/admin/intention_change_form.html") \
+			if p not in names]; \
 		sys.exit(f"wheel lacks {missing}" if missing else 0)'
 	@echo "== wheel ok: $$(ls dist/*.whl)"
 
