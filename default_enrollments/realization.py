@@ -198,10 +198,14 @@ def realize_intentions(
                 for intention in intentions]
 
     by_uuid = {intention.uuid: intention for intention in intentions}
+    out_of_time = deadline is not None and time.monotonic() >= deadline
     outcomes = []
     for evaluation in evaluations:
         intention = by_uuid[evaluation.intention_uuid]
         decision = evaluation.decision
+        if out_of_time and decision.reason == Reason.CATALOG_UNAVAILABLE:
+            # The catalog was cut short by the caller's budget rather than found broken.
+            decision = replace(decision, reason=Reason.TIME_BUDGET_EXHAUSTED)
         if decision.action in (Action.ENROLL, Action.UPGRADE) and not dry_run:
             outcome = _write(user, customer_user, intention, evaluation)
         else:

@@ -2,6 +2,8 @@
 ``api.realize_default_enrollments`` against the loopback catalog: what gets enrolled, what is left alone,
 and that every intention's writes stand or fall together.
 """
+import time
+
 import pytest
 from django.utils import timezone
 
@@ -344,6 +346,20 @@ def test_catalog_failure_writes_nothing_and_the_next_attempt_realizes(world, fai
 
     assert outcome.status == OutcomeStatus.ENROLLED
     assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
+
+
+def test_hanging_catalog_costs_at_most_the_deadline(world):
+    world.demo_course()
+    world.intention()
+    learner = world.learner()
+    world.server.hang(10)
+
+    started = time.monotonic()
+    [outcome] = api.realize_default_enrollments(learner, deadline=started + 0.5)
+
+    assert time.monotonic() - started < 1.5
+    assert (outcome.status, outcome.reason) == (OutcomeStatus.FAILED, Reason.TIME_BUDGET_EXHAUSTED)
+    assert nothing_written(learner)
 
 
 def test_catalog_failure_while_checking_eligibility_writes_nothing(world):
