@@ -4,13 +4,15 @@ from pathlib import Path
 
 import pytest
 
+from default_enrollments import api
 from default_enrollments.backends import get_enrollment_backend
 from default_enrollments.backends.openedx import OpenEdxEnrollmentBackend
 from default_enrollments.backends.reference import ReferenceEnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
-from default_enrollments.data import EnrollmentState
+from default_enrollments.data import EnrollmentState, OutcomeStatus, Reason
 from default_enrollments.exceptions import EnrollmentError
 from tests.factories import CourseEnrollmentFactory, UserFactory
+from tests.learners import DEMO_COURSE, World, enterprise_enrollments, realizations
 
 RUN = "course-v1:edX+DemoX+Demo_Course"
 OTHER_RUN = "course-v1:edX+Other+2030"
@@ -137,3 +139,36 @@ class TestOpenEdxBackend:
     def test_get_enrollments_of_no_keys_asks_nothing(self, platform):
         assert OpenEdxEnrollmentBackend().get_enrollments(self.user, []) == {}
         assert platform.CALLS == []
+
+
+# --- the Open edX backend inside realization ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_realization_through_the_openedx_backend(platform, catalog_server, settings):
+    settings.DEFAULT_ENROLLMENTS = {
+        **settings.DEFAULT_ENROLLMENTS,
+        "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+    }
+    world = World(catalog_server)
+    world.demo_course()
+    world.course("edX+Other", [OTHER_RUN])  # the LMS does not know this course: it refuses
+    world.intention(DEMO_COURSE)
+    world.intention("edX+Other")
+    learner = world.learner()
+
+    outcomes = {outcome.content_key: outcome for outcome in api.realize_default_enrollments(learner)}
+
+    assert outcomes[DEMO_COURSE].status == OutcomeStatus.ENROLLED
+    assert (outcomes["edX+Other"].status, outcomes["edX+Other"].reason) == (
+        OutcomeStatus.FAILED, Reason.ENROLLMENT_REFUSED
+    )
+    assert platform.get_enrollment(learner.username, RUN)["mode"] == "verified"
+    assert enterprise_enrollments(learner) == [RUN]
+    assert realizations(learner) == [(DEMO_COURSE, RUN)]
+    assert not CourseEnrollment.objects.exists()  # the reference LMS table is not involved
+
+    platform.CALLS.clear()
+    outcomes = {outcome.content_key: outcome for outcome in api.realize_default_enrollments(learner)}
+    assert outcomes[DEMO_COURSE].status == OutcomeStatus.ALREADY_ENROLLED
+    assert [call for call in platform.CALLS if call[0] != "get_enrollments" and call[2] == RUN] == []
