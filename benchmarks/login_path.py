@@ -1,0 +1,339 @@
+"""
+What does this app add to a login? Queries, catalog requests and wall time, at 1, 10 and 50 intentions.
+
+A host (the reference host models, ``tests/settings.py``) with one customer whose N intentions each name a
+course in the customer's catalog on a loopback enterprise-catalog server (real HTTP on 127.0.0.1). For each N
+and each repetition, four logins through Django's test ``Client.login``, interleaved so drift hits all alike:
+
+* cold, app off: a fresh learner, the cache cleared, ``REALIZE_ON_LOGIN = False``;
+* cold, app on: a fresh learner, the cache cleared: the first login, which enrolls in all N runs;
+* warm, app off: a learner enrolled long ago, ``REALIZE_ON_LOGIN = False``;
+* warm, app on: the same learner with the catalog answers cached: nothing to do.
+
+Reported per row: SQL statements of the whole login and of the realization alone, catalog requests (OAuth2
+token requests counted apart), the median wall time of the login with the app on and off (their ratio and
+difference), and the median wall time of the realization itself, timed around the function the login
+receiver hands the work to (``default_enrollments.handlers._realize_now``). Median over ``--repetitions``
+(default 25). Each run creates and destroys its own test database::
+
+    python benchmarks/login_path.py                 # SQLite in memory
+    python benchmarks/login_path.py --db mysql --repetitions 40
+
+Prints a table, checks the targets of issue 10 and writes ``benchmarks/login_path.json``. Not part of
+``make test``.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import _common  # noqa: E402 (the repository root must be importable first)
+
+DEFAULT_OUTPUT = _common.BENCHMARKS_DIR / "login_path.json"
+PASSWORD = "benchmark-password"
+WARM_UP_LOGINS = 3
+_learner_numbers = itertools.count(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite", choices=["sqlite", "mysql", "postgresql"])
+    parser.add_argument("--intentions", nargs="+", type=int, default=[1, 10, 50])
+    parser.add_argument("--repetitions", type=int, default=25)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args()
+    if args.repetitions < 1:
+        parser.error("--repetitions must be at least 1")
+
+    _common.prepare_environment("tests.settings", args.db)
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.test.utils import override_settings  # noqa: PLC0415
+
+    started = time.monotonic()
+    server = _common.start_catalog_server()
+    try:
+        with _common.throwaway_database(), override_settings(DEFAULT_ENROLLMENTS=server.app_settings()):
+            machine = _common.machine()
+            timer = RealizationTimer.install()
+            try:
+                rows = [row for count in args.intentions for row in measure(server, timer, count, args.repetitions)]
+            finally:
+                timer.uninstall()
+    finally:
+        server.stop()
+
+    print_results(rows)
+    targets = check_targets(rows, machine["database"])
+    _common.write_report(args.output, {
+        "benchmark": "login_path",
+        "machine": machine,
+        "repetitions": args.repetitions,
+        "seconds": round(time.monotonic() - started, 1),
+        "rows": rows,
+        "targets": targets,
+    })
+
+
+class RealizationTimer:
+    """
+    Times the realization inside each login: wraps the function ``handlers.schedule_realization`` hands to
+    ``on_commit`` and records its wall time and SQL statements. The wrapped function runs unchanged.
+    """
+
+    def __init__(self, handlers, original) -> None:
+        self.handlers = handlers
+        self.original = original
+        self.samples: list[tuple[float, int]] = []
+
+    @classmethod
+    def install(cls) -> RealizationTimer:
+        from default_enrollments import handlers  # noqa: PLC0415
+
+        original = getattr(handlers, "_realize_now", None)
+        if original is None:
+            raise SystemExit("default_enrollments.handlers._realize_now is gone: update benchmarks/login_path.py")
+        timer = cls(handlers, original)
+
+        @functools.wraps(original)
+        def timed_realization(*args, **kwargs):
+            with _common.counting_queries() as queries:
+                milliseconds, result = _common.timed(lambda: original(*args, **kwargs))
+            timer.samples.append((milliseconds, queries.count))
+            return result
+
+        handlers._realize_now = timed_realization
+        return timer
+
+    def uninstall(self) -> None:
+        self.handlers._realize_now = self.original
+
+    def take(self) -> tuple[float, int] | None:
+        """The one realization since the last call (None when the login realized nothing)."""
+        samples, self.samples = self.samples, []
+        if len(samples) > 1:
+            raise SystemExit(f"one login realized {len(samples)} times")
+        return samples[0] if samples else None
+
+
+# --- one N ------------------------------------------------------------------------------------------------
+
+
+def measure(server, timer: RealizationTimer, intention_count: int, repetitions: int) -> list[dict]:
+    """The four kinds of login for one customer with ``intention_count`` intentions; one row each."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.core.cache import caches  # noqa: PLC0415
+
+    from default_enrollments.conf import app_settings  # noqa: PLC0415
+
+    customer, course_keys = seed_customer(server, intention_count)
+    app_on = server.app_settings()
+    app_off = {**app_on, "REALIZE_ON_LOGIN": False}
+
+    def login(user, *, realize: bool, cold: bool) -> dict:
+        if cold:
+            for cache in caches.all():
+                cache.clear()
+        # Switched by assignment, not override_settings: its setting_changed signal would also make
+        # edx-django-utils reload its monitoring backends on every login, which a running LMS never does.
+        settings.DEFAULT_ENROLLMENTS = app_on if realize else app_off
+        app_settings.reload()
+        if app_settings.REALIZE_ON_LOGIN is not realize:
+            raise SystemExit("REALIZE_ON_LOGIN did not switch")
+        clear_request_cache()
+        return timed_login(server, timer, user)
+
+    # A learner enrolled by an earlier login, for the warm rows; a few untimed logins load every code path.
+    enrolled = new_learner(customer)
+    for _ in range(WARM_UP_LOGINS):
+        login(new_learner(customer), realize=True, cold=True)
+        login(enrolled, realize=True, cold=False)
+    check_enrolled(enrolled, course_keys)
+
+    samples: dict[str, list[dict]] = {"cold_off": [], "cold_on": [], "warm_off": [], "warm_on": []}
+    for _ in range(repetitions):
+        samples["cold_off"].append(login(new_learner(customer), realize=False, cold=True))
+        first_timer = new_learner(customer)
+        samples["cold_on"].append(login(first_timer, realize=True, cold=True))
+        check_enrolled(first_timer, course_keys)
+        # The cold login just filled the cache: the enrolled learner's logins find it warm.
+        samples["warm_off"].append(login(enrolled, realize=False, cold=False))
+        samples["warm_on"].append(login(enrolled, realize=True, cold=False))
+
+    return [
+        summarize(intention_count, cache, samples[f"{cache}_off"], samples[f"{cache}_on"])
+        for cache in ("cold", "warm")
+    ]
+
+
+def clear_request_cache() -> None:
+    """What edx-django-utils' ``RequestCacheMiddleware`` does at the start of every LMS request."""
+    try:
+        from edx_django_utils.cache import RequestCache  # noqa: PLC0415
+    except ImportError:  # not an Open edX host: nothing is kept per request
+        return
+    RequestCache.clear_all_namespaces()
+
+
+def timed_login(server, timer: RealizationTimer, user) -> dict:
+    from django.test import Client  # noqa: PLC0415
+
+    client = Client()
+    server.reset_counts()
+    timer.take()
+    with _common.counting_queries() as queries:
+        milliseconds, logged_in = _common.timed(lambda: client.login(username=user.username, password=PASSWORD))
+    if not logged_in:
+        raise SystemExit(f"the login of {user.username} failed")
+    realization = timer.take()
+    return {
+        "login_ms": milliseconds,
+        "login_queries": queries.count,
+        "realize_ms": realization[0] if realization else None,
+        "realize_queries": realization[1] if realization else 0,
+        "catalog_requests": server.catalog_requests,
+        "token_requests": server.token_requests,
+    }
+
+
+def summarize(intention_count: int, cache: str, off: list[dict], on: list[dict]) -> dict:
+    login_off = _common.spread([sample["login_ms"] for sample in off])
+    login_on = _common.spread([sample["login_ms"] for sample in on])
+    realize = _common.spread([sample["realize_ms"] for sample in on if sample["realize_ms"] is not None])
+    return {
+        "intentions": intention_count,
+        "login": "first (cold cache)" if cache == "cold" else "repeat (warm cache)",
+        "cache": cache,
+        "queries_login_off": _common.constant([sample["login_queries"] for sample in off]),
+        "queries_login_on": _common.constant([sample["login_queries"] for sample in on]),
+        "queries_realization": _common.constant([sample["realize_queries"] for sample in on]),
+        "catalog_requests": _common.constant([sample["catalog_requests"] for sample in on]),
+        "catalog_requests_app_off": _common.constant([sample["catalog_requests"] for sample in off]),
+        "token_requests": _common.constant([sample["token_requests"] for sample in on]),
+        "login_off_ms": login_off["median"],
+        "login_on_ms": login_on["median"],
+        "login_on_off_ratio": round(login_on["median"] / login_off["median"], 2),
+        "login_overhead_ms": round(login_on["median"] - login_off["median"], 3),
+        "realization_ms": realize["median"],
+        "spread_ms": {"login_off": login_off, "login_on": login_on, "realization": realize},
+    }
+
+
+# --- the world --------------------------------------------------------------------------------------------
+
+
+def seed_customer(server, intention_count: int):
+    """A customer of its own, ``intention_count`` courses in its catalog, one intention per course."""
+    from default_enrollments.models import (  # noqa: PLC0415
+        DefaultEnterpriseEnrollmentIntention,
+        get_enterprise_customer_model,
+    )
+
+    customer = get_enterprise_customer_model()._default_manager.create(
+        name=f"Login benchmark {intention_count}", slug=f"login-benchmark-{intention_count}", active=True
+    )
+    course_keys = [f"LoginBench{intention_count}+Course{number:03d}" for number in range(1, intention_count + 1)]
+    for course_key in course_keys:
+        server.add_course(course_key)
+    server.add_catalog(customer.uuid, course_keys)
+    for course_key in course_keys:
+        DefaultEnterpriseEnrollmentIntention.objects.create(enterprise_customer=customer, content_key=course_key)
+    return customer, course_keys
+
+
+def new_learner(customer):
+    """
+    A user linked to ``customer``. The link is inserted without ``post_save``, as a host's bulk import would,
+    so the link trigger does not realize before the measured login does.
+    """
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from default_enrollments.models import get_enterprise_customer_user_model  # noqa: PLC0415
+
+    number = next(_learner_numbers)
+    user = get_user_model()._default_manager.create_user(
+        username=f"bench-learner-{number}", email=f"bench-learner-{number}@example.com", password=PASSWORD
+    )
+    link_model = get_enterprise_customer_user_model()
+    link_model._default_manager.bulk_create(
+        [link_model(enterprise_customer=customer, user_id=user.pk, active=True, linked=True)]
+    )
+    return user
+
+
+def check_enrolled(user, course_keys: list[str]) -> None:
+    """The realization really happened: one realization per intention (else the timings mean nothing)."""
+    from default_enrollments.models import DefaultEnterpriseEnrollmentRealization  # noqa: PLC0415
+
+    realized = DefaultEnterpriseEnrollmentRealization.objects.filter(
+        realized_enrollment__enterprise_customer_user__user_id=user.pk
+    ).count()
+    if realized != len(course_keys):
+        raise SystemExit(f"{user.username} has {realized} realizations after logging in, expected {len(course_keys)}")
+
+
+# --- output -----------------------------------------------------------------------------------------------
+
+COLUMNS = [
+    ("N", "intentions"),
+    ("login", "login"),
+    ("queries off", "queries_login_off"),
+    ("queries on", "queries_login_on"),
+    ("of which realization", "queries_realization"),
+    ("catalog req", "catalog_requests"),
+    ("token req", "token_requests"),
+    ("login off ms", "login_off_ms"),
+    ("login on ms", "login_on_ms"),
+    ("on/off", "login_on_off_ratio"),
+    ("overhead ms", "login_overhead_ms"),
+    ("realization ms", "realization_ms"),
+]
+
+
+def print_results(rows: list[dict]) -> None:
+    _common.print_table("Login path (medians; catalog requests exclude OAuth2 token requests)", COLUMNS, rows)
+    print("overhead ms = median login with the app on - median login with it off; "
+          "realization ms = median time of the realization run by the login")
+
+
+def check_targets(rows: list[dict], database: str) -> list[dict]:
+    warm = [row for row in rows if row["cache"] == "warm"]
+    cold = [row for row in rows if row["cache"] == "cold"]
+    warm_queries = {row["intentions"]: row["queries_realization"] for row in warm}
+    on_sqlite = database.startswith("sqlite")
+    worst_warm_ms = max(row["realization_ms"] for row in warm)
+    worst_overhead_ms = max(row["login_overhead_ms"] for row in warm)
+    return _common.check_targets([
+        (
+            "warm login with nothing to do: the same query count for every N",
+            len(set(map(str, warm_queries.values()))) == 1 and all(isinstance(q, int) for q in warm_queries.values()),
+            f"realization queries by N: {warm_queries}",
+        ),
+        (
+            "warm login: zero catalog requests",
+            all(row["catalog_requests"] == 0 for row in warm),
+            f"by N: { {row['intentions']: row['catalog_requests'] for row in warm} }",
+        ),
+        (
+            "warm login: realization under 2 ms median" + ("" if on_sqlite else " (the target is for SQLite)"),
+            worst_warm_ms < 2.0 and worst_overhead_ms < 2.0,
+            f"worst realization {worst_warm_ms:.3f} ms, worst on-off difference {worst_overhead_ms:.3f} ms "
+            f"on {database}",
+        ),
+        (
+            "first login: at most 3 catalog requests for any N (token excluded)",
+            all(isinstance(row["catalog_requests"], int) and row["catalog_requests"] <= 3 for row in cold),
+            f"by N: { {row['intentions']: row['catalog_requests'] for row in cold} }",
+        ),
+    ])
+
+
+if __name__ == "__main__":
+    main()
