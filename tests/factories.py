@@ -14,6 +14,11 @@ from default_enrollments.models import (
 )
 
 
+def _has_field(model, name: str) -> bool:
+    """Whether the host's model has a field: the same factories serve the reference host and edx-enterprise."""
+    return any(f.name == name for f in model._meta.get_fields())
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -53,6 +58,11 @@ class EnterpriseCustomerUserFactory(factory.django.DjangoModelFactory):
     user_id = factory.LazyFunction(lambda: UserFactory().id)
     active = True
     linked = True
+
+    if _has_field(get_enterprise_customer_user_model(), "should_inactivate_other_customers"):
+        # edx-enterprise deactivates a learner's other links on save unless told not to; the reference host keeps
+        # them all. Off here, so the same tests describe a learner active in several customers on both hosts.
+        should_inactivate_other_customers = False
 
 
 class EnterpriseCourseEnrollmentFactory(factory.django.DjangoModelFactory):

@@ -29,13 +29,15 @@ ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "tests.urls_edx_enterprise"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-_OUR_APPS = [
-    "rest_framework",
-    "simple_history",
-    "default_enrollments.contrib.reference_host",
-    "default_enrollments",
+# Ours come first, because edx-enterprise ships a management command with the very name of ours,
+# ``validate_default_enrollment_intentions``, and Django runs the one of the app listed first. A real LMS lists
+# plugin apps after edx-enterprise; see docs/decisions/0003-coexisting-with-edx-enterprise.rst.
+_OUR_APPS = [app for app in reference_settings.INSTALLED_APPS if app not in ENTERPRISE_INSTALLED_APPS]
+INSTALLED_APPS = [
+    *_OUR_APPS,
+    *ENTERPRISE_INSTALLED_APPS,
+    "django_object_actions",  # edx-enterprise's customer admin renders its templates; every LMS installs it
 ]
-INSTALLED_APPS = [*ENTERPRISE_INSTALLED_APPS, *(app for app in _OUR_APPS if app not in ENTERPRISE_INSTALLED_APPS)]
 
 MIDDLEWARE = [
     *reference_settings.MIDDLEWARE,
@@ -51,11 +53,14 @@ PASSWORD_HASHERS = reference_settings.PASSWORD_HASHERS
 DB_ENGINE = reference_settings.DB_ENGINE
 DATABASES = copy.deepcopy(reference_settings.DATABASES)
 if "TEST" in DATABASES["default"]:
-    DATABASES["default"]["TEST"]["NAME"] = "test_default_enrollments_edx_enterprise" + os.environ.get(
-        "TEST_DB_SUFFIX", ""
-    )
+    _SUFFIX = os.environ.get("TEST_DB_SUFFIX", "")
+    DATABASES["default"]["NAME"] = "default_enrollments_edx_enterprise" + _SUFFIX  # for `manage.py migrate`
+    DATABASES["default"]["TEST"]["NAME"] = "test_default_enrollments_edx_enterprise" + _SUFFIX
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "edx-enterprise"}}
+
+# An LMS setting edx-enterprise reads for a new customer's default Site (the LMS's own domain).
+LMS_BASE = "lms.example.com"
 
 # edx-enterprise's models are the host models.
 DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = "enterprise.EnterpriseCustomer"
