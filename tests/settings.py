@@ -112,6 +112,23 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False
 
+# JWT authentication (edx-drf-extensions) as an Open edX LMS configures it. djangorestframework-jwt reads
+# these once, at import; tests add the signing keys they need (the decoder reads those on every request).
+JWT_AUTH = {
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_ISSUER": "http://lms.test/oauth2",
+    "JWT_AUDIENCE": "lms-test",
+    "JWT_SECRET_KEY": "tests-only-legacy-symmetric-jwt-secret",
+    "JWT_ISSUERS": [
+        {
+            "ISSUER": "http://lms.test/oauth2",
+            "AUDIENCE": "lms-test",
+            "SECRET_KEY": "tests-only-legacy-symmetric-jwt-secret",
+        }
+    ],
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,10 +19,6 @@ from tests.rest_api.conftest import learner_status_url
 
 pytestmark = pytest.mark.django_db
 
-ISSUER = "http://lms.test/oauth2"
-AUDIENCE = "lms-test"
-
-
 def _rsa_jwk() -> tuple[str, str]:
     """A fresh RSA key as (private JWK, public JWK set), both JSON, as an LMS's JWT_AUTH holds them."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -34,20 +30,13 @@ def _rsa_jwk() -> tuple[str, str]:
 
 @pytest.fixture
 def jwt_settings(settings):
-    """Asymmetric signing as an Open edX LMS configures it; the symmetric secret is the legacy fallback."""
+    """Asymmetric signing keys as an Open edX LMS holds them (issuer and header prefix: tests/settings.py)."""
     private_jwk, public_jwk_set = _rsa_jwk()
     settings.JWT_AUTH = {
-        "JWT_ISSUERS": [{"ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "SECRET_KEY": "legacy-symmetric-secret-" * 2}],
-        "JWT_ISSUER": ISSUER,
-        "JWT_AUDIENCE": AUDIENCE,
-        "JWT_SECRET_KEY": "legacy-symmetric-secret-" * 2,
-        "JWT_ALGORITHM": "HS256",
+        **settings.JWT_AUTH,
         "JWT_SIGNING_ALGORITHM": "RS512",
         "JWT_PRIVATE_SIGNING_JWK": private_jwk,
         "JWT_PUBLIC_SIGNING_JWK_SET": public_jwk_set,
-        "JWT_AUTH_HEADER_PREFIX": "JWT",
-        "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
-        "JWT_SUPPORTED_VERSION": "1.2.0",
     }
     return settings
 
