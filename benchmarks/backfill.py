@@ -25,6 +25,7 @@ Prints a table and writes ``benchmarks/backfill.json``. Not part of ``make test`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -65,7 +66,14 @@ def main() -> None:
         return
 
     started = time.monotonic()
-    results = []
+    results: list[dict] = []
+    report = {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start",
+        "intentions_per_learner": INTENTIONS,
+        "batch_size": args.batch_size,
+        "results": results,
+    }
     for db in args.db:
         env = {
             **os.environ,
@@ -81,24 +89,16 @@ def main() -> None:
         if completed.returncode != 0:
             raise SystemExit(f"the {db} benchmark failed (exit {completed.returncode})")
         results.extend(json.loads(completed.stdout.strip().splitlines()[-1]))
+        report["seconds"] = round(time.monotonic() - started, 1)
+        report["peak_memory_growth"] = memory_growth(results)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")  # after each database: a long run keeps its part
 
-    report = {
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "intentions_per_learner": INTENTIONS,
-        "batch_size": args.batch_size,
-        "seconds": round(time.monotonic() - started, 1),
-        "results": results,
-    }
     print_table(results)
-    growth = memory_growth(results)
-    for db, ratios in growth.items():
+    for db, ratios in report["peak_memory_growth"].items():
         described = ", ".join(f"{measure} x{ratio:.2f}" for measure, ratio in ratios.items())
         print(f"{db}: peak memory of the largest run relative to the smallest: {described}")
-    report["peak_memory_growth"] = growth
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output} "
-          f"in {report['seconds']} s")
+    shown = args.output.relative_to(REPO_ROOT) if args.output.is_relative_to(REPO_ROOT) else args.output
+    print(f"wrote {shown} after {report['seconds']} s")
 
 
 def print_table(results: list[dict]) -> None:
@@ -117,9 +117,9 @@ def print_table(results: list[dict]) -> None:
             f"{fmt(row['rerun_tracemalloc_peak_mib']):>15}"
         )
     print(
-        "ratio: bulk_create rows per second / backfill realizations per second. RSS MiB: how far the process's "
-        "resident memory\nrose during the step (kernel high-water mark). tracemalloc MiB: peak Python allocations "
-        "of the re-run over every learner."
+        "ratio: bulk_create rows per second / backfill realizations per second.\n"
+        "RSS MiB: the process's peak resident memory during the step (kernel high-water mark, reset before it).\n"
+        "tracemalloc MiB: peak Python allocations of the re-run over every learner."
     )
 
 
@@ -163,8 +163,11 @@ def measure_one_database(learner_counts: list[int], batch_size: int) -> list[dic
             "CATALOG_FIXTURE": str(fixture),
         }
         setup_test_environment()
-        if connection.vendor == "sqlite":  # on a file: an in-memory database would count as the process's memory
+        if connection.vendor == "sqlite":
+            # On a file (in memory, the database would count as the process's memory), in WAL mode with
+            # fsync at checkpoints rather than at every commit, as SQLite is configured for concurrent use.
             connection.settings_dict["TEST"]["NAME"] = str(Path(workdir) / "benchmark.sqlite3")
+            connection.settings_dict["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         try:
             return [measure(connection.vendor, learners, batch_size) for learners in learner_counts]
@@ -242,13 +245,12 @@ def mib(size: int | None) -> float | None:
 
 
 def timed(work) -> tuple[float, int | None]:
-    """Wall-clock seconds of ``work()`` and how far the process's resident memory rose above its start (Linux)."""
-    start_rss = reset_peak_rss()
+    """Wall-clock seconds of ``work()`` and the process's peak resident memory meanwhile (Linux; else None)."""
+    reset_peak_rss()
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
-    peak = proc_status("VmHWM")
-    return seconds, (peak - start_rss) if peak is not None and start_rss is not None else None
+    return seconds, proc_status("VmHWM")
 
 
 def traced(work) -> tuple[float, int]:
@@ -263,13 +265,10 @@ def traced(work) -> tuple[float, int]:
     return seconds, peak
 
 
-def reset_peak_rss() -> int | None:
-    """Reset the kernel's high-water mark to the current resident size, and return that size."""
-    try:
+def reset_peak_rss() -> None:
+    """Lower the kernel's high-water mark of resident memory to the current resident size."""
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return None
-    return proc_status("VmRSS")
 
 
 def proc_status(field: str) -> int | None:
