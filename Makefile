@@ -1,6 +1,6 @@
 .DEFAULT_GOAL := help
 .PHONY: help test quality migrations-check test-sqlite test-mysql test-postgresql test-db dist requirements upgrade \
-	clean distclean demo
+	clean distclean demo bench
 
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -100,3 +100,12 @@ demo: $(STAMP) ## the demo on 127.0.0.1:8000 (DEMO_ADDR): SQLite demo.db, static
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v 0
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --base-url http://$(DEMO_ADDR)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(DEMO_ADDR)
+
+# The edx-enterprise test host's interpreter (make test-edx-enterprise creates it).
+EDX_ENTERPRISE_PYTHON ?= .venv-edx-enterprise/bin/python
+
+bench: $(STAMP) ## benchmarks (not tests): login path, learner-status beside edx-enterprise, backfill; tables + JSON
+	$(BIN)/python benchmarks/login_path.py
+	@test -x $(EDX_ENTERPRISE_PYTHON) || { echo "$(EDX_ENTERPRISE_PYTHON) is missing: run make test-edx-enterprise"; exit 1; }
+	$(EDX_ENTERPRISE_PYTHON) benchmarks/learner_status_vs_edx_enterprise.py
+	$(BIN)/python benchmarks/backfill.py
