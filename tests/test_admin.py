@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from default_enrollments.admin import DefaultEnrollmentIntentionInline, attach_intentions_inline
-from default_enrollments.contrib.reference_host.models import EnterpriseCourseEnrollment
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_model
 from tests.catalog_server import course_run
 from tests.factories import (
@@ -60,6 +59,12 @@ def customer(catalog):
 def staff_client(client):
     client.force_login(StaffUserFactory())
     return client
+
+
+def admin_change_url(instance) -> str:
+    """The host model's admin page, wherever the host's app registers it."""
+    opts = instance._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk])
 
 
 def cold_cache() -> None:
@@ -320,7 +325,7 @@ def test_delete_is_a_soft_delete_that_keeps_realizations(staff_client, customer)
     assert not Intention.objects.filter(pk=intention.pk).exists()
     assert Intention.all_objects.get(pk=intention.pk).is_removed
     assert realization.__class__.objects.filter(pk=realization.pk).exists()
-    assert EnterpriseCourseEnrollment.objects.filter(pk=realization.realized_enrollment_id).exists()
+    assert type(realization.realized_enrollment).objects.filter(pk=realization.realized_enrollment_id).exists()
 
 
 def test_bulk_delete_action_is_a_soft_delete(staff_client, customer):
@@ -414,10 +419,7 @@ def test_realization_list_links_the_intention_and_the_enrollment_and_names_the_l
     page = staff_client.get(realization_url("changelist")).content.decode()
 
     assert intention_url("change", realization.intended_enrollment_id) in page
-    enrollment_url = reverse(
-        "admin:default_enrollments_reference_enterprisecourseenrollment_change",
-        args=[realization.realized_enrollment_id],
-    )
+    enrollment_url = admin_change_url(realization.realized_enrollment)
     assert enrollment_url in page
     assert "ada" in page
     assert ADVERTISED_RUN in page
@@ -473,13 +475,17 @@ def test_realization_list_queries_do_not_grow_with_rows(staff_client, realizatio
 
 
 def test_customer_admin_shows_the_live_intentions_inline_without_catalog_calls(staff_client, customer, catalog):
+    if get_enterprise_customer_model()._meta.app_label == "enterprise":
+        pytest.skip(
+            "edx-enterprise's customer page renders its own intentions inline through the LMS's catalog client, "
+            "which does not exist outside an LMS; the attachment itself is checked by the next test"
+        )
     DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
     removed = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+GoneX")
     removed.delete()
     catalog.reset_counts()
 
-    url = reverse("admin:default_enrollments_reference_enterprisecustomer_change", args=[customer.pk])
-    response = staff_client.get(url)
+    response = staff_client.get(admin_change_url(customer))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -496,3 +502,14 @@ def test_the_inline_is_attached_once_to_the_registered_customer_admin():
     assert attach_intentions_inline() is True
     customer_admin = admin.site._registry[get_enterprise_customer_model()]
     assert customer_admin.inlines.count(DefaultEnrollmentIntentionInline) == 1
+
+
+def test_the_realized_count_links_to_that_intentions_realizations(staff_client, realization):
+    other = DefaultEnterpriseEnrollmentRealizationFactory()
+
+    url = f"{realization_url('changelist')}?intended_enrollment__uuid__exact={realization.intended_enrollment_id}"
+    response = staff_client.get(url)
+
+    assert response.status_code == 200
+    assert [row.pk for row in response.context["cl"].result_list] == [realization.pk]
+    assert other.pk != realization.pk
