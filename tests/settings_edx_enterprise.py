@@ -78,6 +78,10 @@ ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = (
 ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_KEY = reference_settings.ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_KEY
 ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_SECRET = reference_settings.ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_SECRET
 
+# JWT settings as an LMS holds them (tests/settings.py); edx-enterprise's test values name an issuer that is not
+# among its own JWT_ISSUERS, so tokens minted from them would never verify.
+JWT_AUTH = copy.deepcopy(reference_settings.JWT_AUTH)
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/8")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False
