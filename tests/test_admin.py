@@ -513,3 +513,28 @@ def test_the_realized_count_links_to_that_intentions_realizations(staff_client, 
     assert response.status_code == 200
     assert [row.pk for row in response.context["cl"].result_list] == [realization.pk]
     assert other.pk != realization.pk
+
+
+def test_deleting_in_the_customer_inline_is_a_soft_delete(staff_client, customer):
+    if get_enterprise_customer_model()._meta.app_label == "enterprise":
+        pytest.skip("edx-enterprise's customer page needs a running LMS (see above)")
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
+    prefix = Intention._meta.get_field("enterprise_customer").remote_field.get_accessor_name()  # the formset prefix
+
+    response = staff_client.post(
+        admin_change_url(customer),
+        {
+            "name": customer.name,
+            "slug": customer.slug,
+            "active": "on",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "1",
+            f"{prefix}-0-uuid": str(intention.pk),
+            f"{prefix}-0-enterprise_customer": str(customer.pk),
+            f"{prefix}-0-content_key": "edX+DemoX",
+            f"{prefix}-0-DELETE": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert Intention.all_objects.get(pk=intention.pk).is_removed
