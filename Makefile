@@ -109,3 +109,34 @@ bench: $(STAMP) ## benchmarks (not tests): login path, learner-status beside edx
 	@test -x $(EDX_ENTERPRISE_PYTHON) || { echo "$(EDX_ENTERPRISE_PYTHON) is missing: run make test-edx-enterprise"; exit 1; }
 	$(EDX_ENTERPRISE_PYTHON) benchmarks/learner_status_vs_edx_enterprise.py
 	$(BIN)/python benchmarks/backfill.py
+
+# --- A real Open edX enterprise host ---------------------------------------------------------------
+# edx-enterprise from PyPI in a venv of its own (it pins its own versions), its models as the host models
+# (tests/settings_edx_enterprise.py). DB_ENGINE and TEST_DB_SUFFIX work as for the other suites.
+.PHONY: test-edx-enterprise
+EDX_ENTERPRISE_VENV := .venv-edx-enterprise
+EDX_ENTERPRISE_STAMP := $(EDX_ENTERPRISE_VENV)/.installed
+EDX_ENTERPRISE_ENV := DJANGO_SETTINGS_MODULE=tests.settings_edx_enterprise
+# The modules that run in that host. Left out: test_demo, test_plugin and test_swapped_models (their own settings
+# modules), test_admin_browser (the reference host covers the browser path). Tables come from the models
+# (--nomigrations): check_migrations applies and reverses ours on a fresh database instead.
+EDX_ENTERPRISE_TESTS ?= tests/edx_enterprise tests/test_models.py tests/test_realization.py \
+	tests/test_decision_table.py tests/test_login.py tests/test_backends.py tests/test_commands.py tests/test_admin.py \
+	tests/rest_api tests/catalog tests/test_concurrency.py tests/test_celery.py
+
+$(EDX_ENTERPRISE_PYTHON):
+	$(PYTHON) -m venv $(EDX_ENTERPRISE_VENV)
+
+$(EDX_ENTERPRISE_STAMP): requirements/edx-enterprise.txt setup.py | $(EDX_ENTERPRISE_PYTHON)
+	$(EDX_ENTERPRISE_PYTHON) -m pip install -q -r requirements/edx-enterprise.txt
+	$(EDX_ENTERPRISE_PYTHON) -m pip install -q --no-deps -e .
+	touch $@
+
+test-edx-enterprise: $(EDX_ENTERPRISE_STAMP) ## the suite on edx-enterprise's own models (DB_ENGINE as above)
+	@echo "== edx-enterprise host on $(or $(DB_ENGINE),sqlite)"
+	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) manage.py check --fail-level WARNING
+	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) manage.py makemigrations --check --dry-run \
+		default_enrollments default_enrollments_reference
+	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) -m tests.edx_enterprise.check_migrations
+	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) -m pytest -p no:cacheprovider --timeout=$(or $(PYTEST_TIMEOUT),600) \
+		--nomigrations $(EDX_ENTERPRISE_TESTS)
