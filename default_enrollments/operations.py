@@ -151,9 +151,6 @@ class BackfillReport:
             if outcome.reason:
                 self.reasons[outcome.reason.value] += 1
 
-    @property
-    def written(self) -> int:
-        return self.outcomes[OutcomeStatus.ENROLLED.value] + self.outcomes[OutcomeStatus.UPGRADED.value]
 
 
 def customers_with_intentions(enterprise_customer_uuid: UUID | None = None) -> list:
@@ -197,11 +194,15 @@ class IntentionsByCustomer:
     Each customer's live intentions, loaded and resolved once per backfill rather than once per learner.
 
     Intentions carry their ``resolution`` once resolved, so realizing many learners of one customer reads the
-    catalog once (and the catalog cache afterwards).
+    catalog once (and the catalog cache afterwards). It also remembers customers for which the catalog could
+    not be reached: their remaining learners are deferred to a later run instead of each waiting out the
+    catalog's timeouts.
     """
 
     def __init__(self) -> None:
         self._intentions: dict = {}
+        self.catalog_unavailable: set = set()
+        self.deferred_learners = 0
 
     def get(self, customer_uuid) -> list:
         if customer_uuid not in self._intentions:
@@ -251,13 +252,27 @@ def realize_customer_user_chunk(
                 customer_user.pk, customer_user.user_id,
             )
             continue
-        intentions = intentions_by_customer.get(customer_user.enterprise_customer_id)
+        customer_uuid = customer_user.enterprise_customer_id
+        if customer_uuid in intentions_by_customer.catalog_unavailable:
+            intentions_by_customer.deferred_learners += 1
+            continue
+        intentions = intentions_by_customer.get(customer_uuid)
         if not intentions:
             continue
         learner_outcomes = realize_for_customer_user(
             customer_user, user=user, intentions=intentions, dry_run=dry_run
         )
         monitoring.record_outcomes(learner_outcomes, source="backfill", dry_run=dry_run)
+        if any(
+            outcome.status == OutcomeStatus.FAILED and outcome.reason == Reason.CATALOG_UNAVAILABLE
+            for outcome in learner_outcomes
+        ):
+            logger.warning(
+                "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "
+                "are deferred to a later run",
+                customer_uuid,
+            )
+            intentions_by_customer.catalog_unavailable.add(customer_uuid)
         if on_outcomes is not None:
             on_outcomes(customer_user, learner_outcomes)
         outcomes.extend(learner_outcomes)

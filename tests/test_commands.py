@@ -12,6 +12,7 @@ from celery import current_app
 from django.core.management import CommandError, call_command
 
 from default_enrollments.catalog import get_catalog
+from default_enrollments.conf import app_settings
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import OutcomeStatus
 from default_enrollments.models import (
@@ -329,13 +330,17 @@ def test_catalog_is_asked_once_per_customer_not_once_per_learner(backfill_catalo
     assert len(backfill_catalog.requests_to("filter_content_items")) == 1
 
 
-def test_catalog_outage_fails_writes_nothing_and_a_later_run_catches_up(backfill_catalog, customer, linked_learners):
+def test_catalog_outage_writes_nothing_defers_the_customer_and_a_later_run_catches_up(
+    backfill_catalog, customer, linked_learners
+):
     backfill_catalog.go_down()
 
     output, _ = backfill()
 
     assert _row_counts() == (0, 0, 0)
-    assert summary(output)["failed"] == 6
+    assert summary(output)["failed"] == 2  # the first learner's two intentions
+    assert "reasons: catalog_unavailable 2" in output
+    assert f"deferred: 2 learner(s) of customer(s) the catalog could not answer for ({customer.uuid})" in output
     backfill_catalog.come_back()
     output, _ = backfill()
     assert summary(output)["enrolled"] == 6
@@ -468,3 +473,17 @@ def test_progress_bar_on_a_terminal(backfill_catalog, customer, linked_learners)
     assert "3/3" in err.getvalue()
     assert f"last_pk={linked_learners[-1].pk}" in err.getvalue()
     assert summary(out.getvalue())["enrolled"] == 6
+
+
+def test_failing_catalog_is_not_asked_again_for_every_learner(backfill_catalog, customer):
+    for _ in range(10):
+        EnterpriseCustomerUserFactory(enterprise_customer=customer)
+    backfill_catalog.fail_with(503)
+    backfill_catalog.reset_counts()
+
+    output, _ = backfill()
+
+    attempts_per_question = 1 + app_settings.CATALOG_RETRIES
+    assert len(backfill_catalog.requests_to("content-metadata")) <= 2 * attempts_per_question
+    assert "deferred: 9 learner(s)" in output
+    assert _row_counts() == (0, 0, 0)

@@ -92,11 +92,11 @@ class Command(BaseCommand):
                     self.stdout.write(f"chunk {report.chunks} done: last customer-user pk {report.last_pk}")
         except KeyboardInterrupt:
             progress.close()
-            self._write_summary(report, dry_run)
+            self._write_summary(report, dry_run, intentions_by_customer)
             resume = f" --start-after {report.last_pk}" if report.last_pk is not None else ""
             raise CommandError(f"Interrupted. Resume with: manage.py realize_default_enrollments{resume}") from None
         progress.close()
-        self._write_summary(report, dry_run)
+        self._write_summary(report, dry_run, intentions_by_customer)
 
     def _fan_out(self, chunks, total: int) -> None:
         """One Celery task per chunk of customer-user keys; workers realize them through the same path."""
@@ -134,7 +134,9 @@ class Command(BaseCommand):
                 f"{outcome.content_key} ({', '.join(details)})"
             )
 
-    def _write_summary(self, report: BackfillReport, dry_run: bool) -> None:
+    def _write_summary(
+        self, report: BackfillReport, dry_run: bool, intentions_by_customer: IntentionsByCustomer
+    ) -> None:
         prefix = "Dry run: " if dry_run else ""
         self.stdout.write(
             f"{prefix}{report.learners} learner(s) in {report.chunks} chunk(s)"
@@ -146,3 +148,9 @@ class Command(BaseCommand):
         if report.reasons:
             reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(report.reasons.items()))
             self.stdout.write(f"  reasons: {reasons}")
+        if intentions_by_customer.deferred_learners:
+            self.stdout.write(
+                f"  deferred: {intentions_by_customer.deferred_learners} learner(s) of customer(s) the catalog could "
+                f"not answer for ({', '.join(sorted(map(str, intentions_by_customer.catalog_unavailable)))}); "
+                "run the command again later"
+            )
