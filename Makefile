@@ -105,7 +105,7 @@ demo: $(STAMP) ## the demo on 127.0.0.1:8000 (DEMO_ADDR): SQLite demo.db, static
 EDX_ENTERPRISE_PYTHON ?= .venv-edx-enterprise/bin/python
 
 bench: $(STAMP) ## benchmarks (not tests): login path, learner-status beside edx-enterprise, backfill; tables + JSON
-	$(BIN)/python benchmarks/login_path.py
+	$(BIN)/python benchmarks/login_path.py --breakdown
 	@test -x $(EDX_ENTERPRISE_PYTHON) || { echo "$(EDX_ENTERPRISE_PYTHON) is missing: run make test-edx-enterprise"; exit 1; }
 	$(EDX_ENTERPRISE_PYTHON) benchmarks/learner_status_vs_edx_enterprise.py
 	$(BIN)/python benchmarks/backfill.py

@@ -137,6 +137,7 @@ def machine() -> dict[str, Any]:
     except OSError:  # pragma: no cover (not on every platform)
         load = None
     return {
+        "cpu": cpu_model(),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
         "system": f"{platform.system()} {platform.release()}",
@@ -145,6 +146,18 @@ def machine() -> dict[str, Any]:
         "database": f"{vendor} {db_version}",
         "load_average_at_start": load,
     }
+
+
+def cpu_model() -> str:
+    """The processor's name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def print_table(title: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict]) -> None:

@@ -25,7 +25,9 @@ Prints a table, checks the targets of issue 10 and writes ``benchmarks/login_pat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import importlib
 import itertools
 import sys
 import time
@@ -47,6 +49,10 @@ def main() -> None:
     parser.add_argument("--intentions", nargs="+", type=int, default=[1, 10, 50])
     parser.add_argument("--repetitions", type=int, default=25)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--breakdown", action="store_true",
+        help="after the timed logins, time the stages of the warm realization (CPU time) in a separate pass",
+    )
     args = parser.parse_args()
     if args.repetitions < 1:
         parser.error("--repetitions must be at least 1")
@@ -64,13 +70,18 @@ def main() -> None:
             machine = _common.machine()
             timer = RealizationTimer.install()
             try:
-                rows = [row for count in args.intentions for row in measure(server, timer, count, args.repetitions)]
+                rows = [
+                    row for count in args.intentions
+                    for row in measure(server, timer, count, args.repetitions, breakdown=args.breakdown)
+                ]
             finally:
                 timer.uninstall()
     finally:
         server.stop()
 
     print_results(rows)
+    if args.breakdown:
+        print_breakdown(rows)
     targets = check_targets(rows, machine["database"])
     _common.write_report(args.output, {
         "benchmark": "login_path",
@@ -128,7 +139,9 @@ class RealizationTimer:
 # --- one N ------------------------------------------------------------------------------------------------
 
 
-def measure(server, timer: RealizationTimer, intention_count: int, repetitions: int) -> list[dict]:
+def measure(
+    server, timer: RealizationTimer, intention_count: int, repetitions: int, *, breakdown: bool = False
+) -> list[dict]:
     """The four kinds of login for one customer with ``intention_count`` intentions; one row each."""
     from django.conf import settings  # noqa: PLC0415
     from django.core.cache import caches  # noqa: PLC0415
@@ -169,10 +182,101 @@ def measure(server, timer: RealizationTimer, intention_count: int, repetitions: 
         samples["warm_off"].append(login(enrolled, realize=False, cold=False))
         samples["warm_on"].append(login(enrolled, realize=True, cold=False))
 
-    return [
+    rows = [
         summarize(intention_count, cache, samples[f"{cache}_off"], samples[f"{cache}_on"])
         for cache in ("cold", "warm")
     ]
+    if breakdown:
+        with StageTimer.installed() as stages:
+            for _ in range(repetitions):
+                stages.start()
+                login(enrolled, realize=True, cold=False)
+                stages.stop()
+        rows[-1]["breakdown_cpu_ms"] = stages.medians()
+    return rows
+
+
+class StageTimer:
+    """
+    CPU time (``time.thread_time``) of the stages of a realization, by wrapping the functions that do them.
+    Used only in the ``--breakdown`` pass, after the timed logins, so the wrappers never weigh on those.
+    """
+
+    # (module, attribute, label); a class attribute is written "Class.method".
+    STAGES = [
+        ("default_enrollments.api", "_live_intentions_by_customer", "load live intentions (1 query)"),
+        ("default_enrollments.api", "resolve_intentions", "resolve runs (cached documents)"),
+        ("default_enrollments.catalog.cache", "CachedCatalogClient.get_course_documents",
+         "  of which: documents from the cache"),
+        (None, "ENROLLMENT_BACKEND.get_enrollments", "backend.get_enrollments (1 query)"),
+        ("default_enrollments.realization", "_left_run_keys", "left enterprise enrollments (1 query)"),
+        ("default_enrollments.monitoring", "record_outcomes", "outcome log lines and counters"),
+    ]
+    TOTAL = "realization in total (handlers._realize_now)"
+    REST = "rest: links query, decisions, outcomes"
+
+    def __init__(self) -> None:
+        self.current: dict[str, float] = {}
+        self.samples: list[dict[str, float]] = []
+        self._undo: list = []
+
+    @classmethod
+    @contextlib.contextmanager
+    def installed(cls):
+        stages = cls()
+        try:
+            for module_name, attribute, label in cls.STAGES:
+                stages._wrap(module_name, attribute, label)
+            stages._wrap("default_enrollments.handlers", "_realize_now", cls.TOTAL)
+            yield stages
+        finally:
+            for undo in reversed(stages._undo):
+                undo()
+
+    def _wrap(self, module_name: str | None, attribute: str, label: str) -> None:
+        from default_enrollments.conf import app_settings  # noqa: PLC0415
+
+        owner_name, _, name = attribute.rpartition(".")
+        if module_name is None:
+            owner = getattr(app_settings, owner_name)
+        else:
+            owner = importlib.import_module(module_name)
+            if owner_name:
+                owner = getattr(owner, owner_name)
+        original = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name, None)
+        if original is None:
+            print(f"(breakdown: {module_name or owner_name}.{attribute} not found, stage skipped)")
+            return
+        stages = self
+
+        @functools.wraps(original)
+        def timed_stage(*args, **kwargs):
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                stages.current[label] = stages.current.get(label, 0.0) + (time.thread_time() - started) * 1000.0
+
+        setattr(owner, name, timed_stage)
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    def start(self) -> None:
+        self.current = {}
+
+    def stop(self) -> None:
+        self.samples.append(self.current)
+
+    def medians(self) -> dict[str, float]:
+        labels = [label for _, _, label in self.STAGES] + [self.TOTAL]
+        medians = {
+            label: _common.median([sample.get(label, 0.0) for sample in self.samples])
+            for label in labels
+            if any(label in sample for sample in self.samples)
+        }
+        top_level = [label for label in medians if label != self.TOTAL and not label.startswith("  ")]
+        if self.TOTAL in medians:
+            medians[self.REST] = round(medians[self.TOTAL] - sum(medians[label] for label in top_level), 3)
+        return medians
 
 
 def clear_request_cache() -> None:
@@ -309,6 +413,19 @@ def print_results(rows: list[dict]) -> None:
     print("overhead ms = median login with the app on - median login with it off; realization ms = median wall "
           "time of the realization run by the login; cpu ms = the same in CPU time of the login's thread (what "
           "other processes on the machine cannot inflate; the catalog's HTTP wait is not in it)")
+
+
+def print_breakdown(rows: list[dict]) -> None:
+    warm = [row for row in rows if "breakdown_cpu_ms" in row]
+    if not warm:
+        return
+    labels = list(dict.fromkeys(label for row in warm for label in row["breakdown_cpu_ms"]))
+    table = [{"stage": label, **{f"n{row['intentions']}": row["breakdown_cpu_ms"].get(label) for row in warm}}
+             for label in labels]
+    columns = [("stage (warm login, CPU ms, median)", "stage")] + [
+        (f"N={row['intentions']}", f"n{row['intentions']}") for row in warm
+    ]
+    _common.print_table("Where a warm realization spends its time", columns, table)
 
 
 def check_targets(rows: list[dict], database: str) -> list[dict]:
