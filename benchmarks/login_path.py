@@ -447,8 +447,8 @@ def check_targets(rows: list[dict], database: str) -> list[dict]:
             f"by N: { {row['intentions']: row['catalog_requests'] for row in warm} }",
         ),
         (
-            "warm login: realization under 2 ms median" + ("" if on_sqlite else " (the target is for SQLite)"),
-            worst_warm_ms < 2.0 and worst_overhead_ms < 2.0,
+            "warm login: realization under 2 ms median" + ("" if on_sqlite else " (a target for SQLite only)"),
+            (worst_warm_ms < 2.0 and worst_overhead_ms < 2.0) if on_sqlite else None,
             f"worst realization {worst_warm_ms:.3f} ms, worst on-off difference {worst_overhead_ms:.3f} ms "
             f"on {database}",
         ),
