@@ -18,8 +18,6 @@ from default_enrollments.catalog.resolution import resolve
 from default_enrollments.conf import app_settings
 from default_enrollments.data import (
     Action,
-    Decision,
-    IntentionEvaluation,
     IntentionStatus,
     LearnerStatus,
     Outcome,
@@ -228,16 +226,7 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
             "content_key", "uuid"
         )
     )
-    try:
-        evaluations = realization.evaluate_intentions(user, customer_user, intentions)
-    except CatalogError as exc:
-        # Documents came from the cache but the eligibility question could not be asked: nothing can be
-        # called enrollable, so every intention is reported as waiting for the catalog.
-        logger.warning(
-            "learner_status_catalog_unavailable user=%s customer=%s intentions=%s error=%s",
-            user.pk, enterprise_customer_uuid, len(intentions), exc,
-        )
-        evaluations = [_unevaluated(intention, str(exc)) for intention in intentions]
+    evaluations = realization.evaluate_intentions(user, customer_user, intentions)
     attach_applicable_catalogs(intentions)
 
     by_uuid = {intention.uuid: intention for intention in intentions}
@@ -277,18 +266,3 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
     )
     return status
 
-
-def _unevaluated(intention, message: str) -> IntentionEvaluation:
-    """An intention the decision table could not be applied to because the catalog was unreachable."""
-    resolution = intention.__dict__.get("resolution") or Resolution(
-        intention.content_key, reason=Reason.CATALOG_UNAVAILABLE, message=message
-    )
-    return IntentionEvaluation(
-        intention_uuid=intention.uuid,
-        content_key=intention.content_key,
-        resolution=resolution,
-        enrollment=None,
-        left_enterprise_enrollment=False,
-        eligibility=None,
-        decision=Decision(Action.SKIP, reason=Reason.CATALOG_UNAVAILABLE),
-    )

@@ -113,13 +113,7 @@ def evaluate_intentions(
         for uuid, decision in first_pass.items()
         if decision is None
     }
-    eligibilities: dict[str, Eligibility] = {}
-    if pending_runs:
-        eligibilities = _lowercase_keys(
-            app_settings.ELIGIBILITY_POLICY(
-                user, customer_user.enterprise_customer_id, list(pending_runs.values()), deadline=deadline
-            )
-        )
+    eligibilities = _ask_eligibility(user, customer_user, list(pending_runs.values()), deadline=deadline)
 
     evaluations = []
     for intention in intentions:
@@ -143,6 +137,22 @@ def evaluate_intentions(
             )
         )
     return evaluations
+
+
+def _ask_eligibility(user, customer_user, runs: list, *, deadline: float | None) -> dict[str, Eligibility]:
+    """The policy's answers (lowercased run keys); a catalog outage makes every run "ask again later"."""
+    if not runs:
+        return {}
+    try:
+        answers = app_settings.ELIGIBILITY_POLICY(user, customer_user.enterprise_customer_id, runs, deadline=deadline)
+    except CatalogError as exc:
+        logger.warning(
+            "eligibility not decided user=%s customer=%s runs=%s reason=%s error=%s",
+            user.pk, customer_user.enterprise_customer_id, len(runs), Reason.CATALOG_UNAVAILABLE, exc,
+        )
+        unavailable = Eligibility(eligible=False, reason=Reason.CATALOG_UNAVAILABLE)
+        return {run.course_run_key.lower(): unavailable for run in runs}
+    return _lowercase_keys(answers)
 
 
 def _lowercase_keys(mapping: dict) -> dict:
