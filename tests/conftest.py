@@ -2,6 +2,7 @@
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from edx_django_utils.cache import RequestCache
 
 
 def pytest_report_header(config):
@@ -13,9 +14,10 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Catalog answers are cached in the Django cache; no test sees another's."""
+    """Catalog answers and OAuth tokens are cached (Django cache, request cache); no test sees another's."""
     for cache in caches.all():
         cache.clear()
+    RequestCache.clear_all_namespaces()
     yield
 
 

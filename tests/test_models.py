@@ -73,7 +73,9 @@ def test_soft_delete_hides_the_row_and_restore_brings_it_back_with_history():
 def test_soft_deleted_twin_gives_an_error_that_links_the_row_to_restore():
     removed = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")
     removed.delete()
-    twin = DefaultEnterpriseEnrollmentIntention(enterprise_customer=removed.enterprise_customer, content_key="edX+DemoX")
+    twin = DefaultEnterpriseEnrollmentIntention(
+        enterprise_customer=removed.enterprise_customer, content_key="edX+DemoX"
+    )
     with pytest.raises(ValidationError) as excinfo:
         twin.clean()
     message = excinfo.value.message_dict["content_key"][0]
