@@ -115,7 +115,8 @@ class World:
         if signals:
             link.save()
             return link
-        manager = type(link)._default_manager
+        # The base manager sees unlinked rows too (edx-enterprise's default manager hides them).
+        manager = type(link)._base_manager
         manager.bulk_create([link])
         return manager.get(enterprise_customer=link.enterprise_customer, user_id=user.id)  # MySQL returns no pk
 

@@ -16,6 +16,7 @@ from default_enrollments.conf import app_settings
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import OutcomeStatus
 from default_enrollments.models import (
+    DefaultEnterpriseEnrollmentIntention,
     DefaultEnterpriseEnrollmentRealization,
     get_enterprise_course_enrollment_model,
 )
@@ -354,7 +355,7 @@ def test_every_outcome_is_logged_with_user_customer_intention_run(backfill_catal
     lines = [record.getMessage() for record in caplog.records if record.name == "default_enrollments.outcomes"]
     assert len(lines) == 6
     learner = linked_learners[0]
-    (intention,) = [i for i in customer.default_enrollment_intentions.all() if i.content_key == "edX+DemoX"]
+    intention = DefaultEnterpriseEnrollmentIntention.objects.get(enterprise_customer=customer, content_key="edX+DemoX")
     assert any(
         f"user={learner.user_id} customer={customer.uuid} intention={intention.uuid}" in line
         and f"run={DEMO_RUN}" in line and "outcome=enrolled" in line
@@ -487,3 +488,13 @@ def test_failing_catalog_is_not_asked_again_for_every_learner(backfill_catalog, 
     assert len(backfill_catalog.requests_to("content-metadata")) <= 2 * attempts_per_question
     assert "deferred: 9 learner(s)" in output
     assert _row_counts() == (0, 0, 0)
+
+
+def test_validation_answers_under_a_name_edx_enterprise_does_not_use(catalog, customer):
+    """On an LMS, edx-enterprise's command of the same name wins; this one always reaches ours."""
+    intentions(customer, "edX+DemoX", CLOSED_RUN)
+    out = StringIO()
+
+    with pytest.raises(CommandError, match=f"1 of 2 default enrollment intentions fail.*{CLOSED_RUN}"):
+        call_command("default_enrollments_validate_intentions", stdout=out, stderr=StringIO())
+    assert "not_enrollable" in out.getvalue()

@@ -10,7 +10,11 @@ from django.utils import timezone
 from default_enrollments import api
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import OutcomeStatus, Reason
-from default_enrollments.models import DefaultEnterpriseEnrollmentRealization, get_enterprise_course_enrollment_model
+from default_enrollments.models import (
+    DefaultEnterpriseEnrollmentIntention,
+    DefaultEnterpriseEnrollmentRealization,
+    get_enterprise_course_enrollment_model,
+)
 from tests.catalog_server import course_run
 from tests.factories import CourseEnrollmentFactory, EnterpriseCourseEnrollmentFactory, EnterpriseCustomerFactory
 from tests.learners import (
@@ -366,7 +370,8 @@ def test_catalog_failure_while_checking_eligibility_writes_nothing(world):
     world.demo_course()
     world.intention()
     learner = world.learner()
-    api.resolve_intentions(list(world.customer.default_enrollment_intentions.all()))  # documents now cached
+    intentions = DefaultEnterpriseEnrollmentIntention.objects.filter(enterprise_customer=world.customer)
+    api.resolve_intentions(list(intentions))  # documents now cached
     world.server.fail_with(503)
 
     [outcome] = api.realize_default_enrollments(learner)

@@ -11,6 +11,12 @@ from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
@@ -32,9 +38,13 @@ def _excluded(method):
 
 
 class V1SchemaView(SpectacularAPIView):
-    """OpenAPI 3 schema (YAML, or JSON with ``?format=json`` / ``Accept: application/vnd.oai.openapi+json``)."""
+    """
+    OpenAPI 3 schema: JSON by default (hosts such as the LMS turn ``?format=`` off), YAML when asked for with
+    ``Accept: application/vnd.oai.openapi``.
+    """
 
     permission_classes = [AllowAny]
+    renderer_classes = [OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2]
     custom_settings = SCHEMA_SETTINGS
     schema = AutoSchema()  # hosts' DEFAULT_SCHEMA_CLASS may be DRF's own, which cannot read extend_schema
 
