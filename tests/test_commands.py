@@ -495,6 +495,8 @@ def test_validation_answers_under_a_name_edx_enterprise_does_not_use(catalog, cu
     intentions(customer, "edX+DemoX", CLOSED_RUN)
     out = StringIO()
 
-    with pytest.raises(CommandError, match=f"1 of 2 default enrollment intentions fail.*{CLOSED_RUN}"):
+    with pytest.raises(CommandError) as excinfo:
         call_command("default_enrollments_validate_intentions", stdout=out, stderr=StringIO())
+    assert str(excinfo.value).startswith("1 of 2 default enrollment intentions fail")
+    assert CLOSED_RUN in str(excinfo.value)
     assert "not_enrollable" in out.getvalue()
