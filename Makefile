@@ -117,18 +117,6 @@ EDX_ENTERPRISE_ENV := DJANGO_SETTINGS_MODULE=tests.settings_edx_enterprise
 EDX_ENTERPRISE_TESTS ?= tests/edx_enterprise tests/test_models.py tests/test_realization.py \
 	tests/test_decision_table.py tests/test_login.py tests/test_backends.py tests/test_commands.py tests/test_admin.py \
 	tests/rest_api tests/catalog tests/test_concurrency.py tests/test_celery.py
-# Tests that still assume the reference host, pending host-neutral fixes in their modules (printed on every run):
-# an unlinked link read back through edx-enterprise's linked-only default manager (tests/learners.py `link`), our
-# intentions read through the customer's reverse accessor (its name differs there: ADR 0003), and the schema
-# asked for with ?format=json, which an LMS's REST_FRAMEWORK (URL_FORMAT_OVERRIDE = None) ignores.
-EDX_ENTERPRISE_PENDING ?= \
-	"tests/test_realization.py::test_learner_not_actively_linked_gets_nothing[unlinked]" \
-	"tests/test_login.py::test_login_writes_nothing_when_there_is_nothing_to_realize[client.login-unlinked]" \
-	"tests/test_login.py::test_login_writes_nothing_when_there_is_nothing_to_realize[/admin/login/-unlinked]" \
-	tests/test_commands.py::test_every_outcome_is_logged_with_user_customer_intention_run \
-	tests/rest_api/test_schema.py::test_schema_documents_exactly_this_api_at_its_mounted_paths \
-	tests/rest_api/test_schema.py::test_schema_describes_learner_status_and_errors
-
 $(EDX_ENTERPRISE_PYTHON):
 	$(PYTHON) -m venv $(EDX_ENTERPRISE_VENV)
 
@@ -143,9 +131,8 @@ test-edx-enterprise: $(EDX_ENTERPRISE_STAMP) ## the suite on edx-enterprise's ow
 	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) manage.py makemigrations --check --dry-run \
 		default_enrollments default_enrollments_reference
 	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) -m tests.edx_enterprise.check_migrations
-	@for test in $(EDX_ENTERPRISE_PENDING); do echo "== not run, pending a host-neutral fix: $$test"; done
 	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) -m pytest -p no:cacheprovider --timeout=$(or $(PYTEST_TIMEOUT),600) \
-		--nomigrations $(addprefix --deselect ,$(EDX_ENTERPRISE_PENDING)) $(EDX_ENTERPRISE_TESTS)
+		--nomigrations $(EDX_ENTERPRISE_TESTS)
 
 # --- Benchmarks (not tests): tables printed and kept as JSON in benchmarks/, summarized in docs/performance.rst
 bench: $(STAMP) $(EDX_ENTERPRISE_STAMP) ## login path, learner-status beside edx-enterprise, backfill
