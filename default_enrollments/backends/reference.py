@@ -35,13 +35,15 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
         if not wanted:
             return {}
         # Run keys compare case-insensitively (as on MySQL's default collation), on every database.
+        # Plain tuples, not model instances: this runs on every login.
         rows = (
             self._model()
-            .objects.filter(user=user)
+            .objects.filter(user_id=user.pk)
             .annotate(course_id_lower=Lower("course_id"))
             .filter(course_id_lower__in=list(wanted))
+            .values_list("course_id", "mode", "is_active")
         )
         return {
-            wanted.get(row.course_id.lower(), row.course_id): EnrollmentState(mode=row.mode, is_active=row.is_active)
-            for row in rows
+            wanted.get(course_id.lower(), course_id): EnrollmentState(mode=mode, is_active=is_active)
+            for course_id, mode, is_active in rows
         }
