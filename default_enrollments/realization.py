@@ -100,7 +100,9 @@ def evaluate_intentions(
     resolutions = resolve_intentions(intentions, deadline=deadline)
     run_keys = sorted({res.run.course_run_key for res in resolutions.values() if res.run})
     enrollments = _lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys)) if run_keys else {}
-    left = _left_run_keys(customer_user, run_keys)
+    # Rule 1 (an active non-audit enrollment) is decided before "left": a login with nothing to do asks
+    # nothing more, whatever the number of intentions.
+    left = _left_run_keys(customer_user, [key for key in run_keys if not _settled(enrollments.get(key.lower()))])
 
     def facts(intention):
         resolution = resolutions[intention.uuid]
@@ -153,6 +155,11 @@ def _ask_eligibility(user, customer_user, runs: list, *, deadline: float | None)
         unavailable = Eligibility(eligible=False, reason=Reason.CATALOG_UNAVAILABLE)
         return {run.course_run_key.lower(): unavailable for run in runs}
     return _lowercase_keys(answers)
+
+
+def _settled(enrollment: EnrollmentState | None) -> bool:
+    """Rule 1 holds: an active non-audit enrollment, which nothing else in the table can override."""
+    return enrollment is not None and enrollment.is_active and not is_audit_mode(enrollment.mode)
 
 
 def _lowercase_keys(mapping: dict) -> dict:
