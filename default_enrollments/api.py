@@ -47,11 +47,11 @@ def resolve_intentions(intentions: Iterable, *, deadline: float | None = None) -
         except MalformedKey:
             continue
         keys[key] = None
-    documents: dict[str, dict | None] = {}
+    resolved: dict[str, Resolution] = {}
     failure: CatalogError | None = None
     if keys:
         try:
-            documents = get_catalog().get_course_documents(list(keys), deadline=deadline)
+            resolved = get_catalog().get_resolutions(list(keys), deadline=deadline)
         except CatalogError as exc:
             failure = exc
             logger.warning(
@@ -71,7 +71,7 @@ def resolve_intentions(intentions: Iterable, *, deadline: float | None = None) -
                 message=f"The catalog could not be reached to resolve {key!r}: {failure}",
             )
         else:
-            resolution = resolve(key, documents.get(key))
+            resolution = resolved.get(key) or resolve(key, None)
         if not resolution.is_resolved and resolution.reason != Reason.CATALOG_UNAVAILABLE:
             logger.info(
                 "intention_unresolved intention=%s customer=%s content_key=%s reason=%s",
@@ -187,14 +187,24 @@ def _linked_customer_users():
     )
 
 
+#: What realization reads of an intention; loading only these keeps the login's per-row cost small.
+REALIZATION_FIELDS = ("uuid", "enterprise_customer_id", "content_key")
+
+
 def _live_intentions_by_customer(customer_uuids: Sequence) -> dict:
-    """The live (not soft-deleted) intentions of these customers, in one query, grouped by customer."""
+    """
+    The live (not soft-deleted) intentions of these customers, in one query, grouped by customer.
+
+    Only ``REALIZATION_FIELDS`` are loaded: realization reads nothing else, and the rows never leave it.
+    """
     grouped: dict = defaultdict(list)
     if not customer_uuids:
         return grouped
-    intentions = DefaultEnterpriseEnrollmentIntention.objects.filter(
-        enterprise_customer_id__in=set(customer_uuids)
-    ).order_by("enterprise_customer_id", "content_key", "uuid")
+    intentions = (
+        DefaultEnterpriseEnrollmentIntention.objects.filter(enterprise_customer_id__in=set(customer_uuids))
+        .order_by("enterprise_customer_id", "content_key", "uuid")
+        .only(*REALIZATION_FIELDS)
+    )
     for intention in intentions:
         grouped[intention.enterprise_customer_id].append(intention)
     return grouped

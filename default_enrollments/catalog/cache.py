@@ -4,19 +4,27 @@ The Django-cache layer in front of any catalog client.
 One entry per key, so one batch fills many entries and a warm lookup of many keys is one ``get_many``.
 "Unknown content" is a real answer and is cached; failures raise through and leave nothing behind.
 Bump ``CACHE_VERSION`` when the shape of a cached value changes.
+
+The login path asks for resolutions, not documents (``get_resolutions``): one entry per batch of content
+keys holds what resolving each key found, a few strings per key, so a warm login reads one small entry
+instead of unpickling and resolving a document per intention. It expires when its oldest document would,
+so no answer outlives ``CACHE_TIMEOUT``.
 """
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.cache import caches
 
 from default_enrollments.catalog.base import CatalogClient
+from default_enrollments.catalog.resolution import best_mode, resolve
 from default_enrollments.conf import app_settings
+from default_enrollments.data import Reason, Resolution, ResolvedRun
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 KEY_PREFIX = f"default_enrollments:catalog:v{CACHE_VERSION}"
 
 
@@ -38,27 +46,73 @@ class CachedCatalogClient(CatalogClient):
 
     def _cached(self, kind: str, scope: tuple, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
         """Cached values for ``keys`` (one round trip) and the keys still missing."""
+        entries, missing = self._entries(kind, scope, keys)
+        return {key: entry["value"] for key, entry in entries.items()}, missing
+
+    def _entries(self, kind: str, scope: tuple, keys: list[str]) -> tuple[dict[str, dict], list[str]]:
+        """Cached entries (``value`` and ``at``, when it was fetched) for ``keys``, and the keys still missing."""
         cache_keys = {key: self._key(kind, *scope, key.lower()) for key in keys}
         found = self._cache.get_many(list(cache_keys.values()))
-        hits = {key: found[cache_key]["value"] for key, cache_key in cache_keys.items() if cache_key in found}
+        hits = {key: found[cache_key] for key, cache_key in cache_keys.items() if cache_key in found}
         return hits, [key for key in keys if key not in hits]
 
-    def _store(self, kind: str, scope: tuple, values: dict[str, Any]) -> None:
+    def _store(self, kind: str, scope: tuple, values: dict[str, Any], fetched_at: float | None = None) -> None:
         if values:
-            entries = {self._key(kind, *scope, key.lower()): {"value": value} for key, value in values.items()}
+            at = time.time() if fetched_at is None else fetched_at
+            entries = {
+                self._key(kind, *scope, key.lower()): {"value": value, "at": at} for key, value in values.items()
+            }
             self._cache.set_many(entries, timeout=app_settings.CACHE_TIMEOUT)
 
     def get_course_documents(
         self, content_keys: Sequence[str], *, deadline: float | None = None
     ) -> dict[str, dict | None]:
+        documents, _ = self._documents(content_keys, deadline)
+        return documents
+
+    def _documents(
+        self, content_keys: Sequence[str], deadline: float | None
+    ) -> tuple[dict[str, dict | None], float | None]:
+        """The documents of ``content_keys`` and when the oldest of them was fetched (None when unknown)."""
         keys = list(dict.fromkeys(key for key in content_keys if key))
-        hits, missing = self._cached("document", (), keys)
+        entries, missing = self._entries("document", (), keys)
+        documents = {key: entry["value"] for key, entry in entries.items()}
+        times = [entry.get("at") for entry in entries.values()]
         if missing:
+            fetched_at = time.time()
             fetched = self.inner.get_course_documents(missing, deadline=deadline)
             fetched = {key: fetched.get(key) for key in missing}
-            self._store("document", (), fetched)
-            hits.update(fetched)
-        return {key: hits[key] for key in keys}
+            self._store("document", (), fetched, fetched_at)
+            documents.update(fetched)
+            times.append(fetched_at)
+        oldest = None if not times or None in times else min(times)
+        return {key: documents[key] for key in keys}, oldest
+
+    def get_resolutions(self, content_keys: Sequence[str], *, deadline: float | None = None) -> dict[str, Resolution]:
+        """
+        Each well-formed content key's ``Resolution``: ``resolution.resolve`` over its course document.
+
+        The whole batch is one cache entry, keyed by the keys as written (a resolution's messages quote
+        them); a miss resolves from the cached or fetched documents and stores the batch until its oldest
+        document expires. Failures raise and store nothing.
+        """
+        keys = list(dict.fromkeys(key for key in content_keys if key))
+        if not keys:
+            return {}
+        batch_key = self._key("resolutions", *sorted(keys))
+        cached = self._cache.get(batch_key)
+        if cached is not None:
+            return {key: _expand(key, cached[key]) for key in keys}
+
+        documents, oldest = self._documents(keys, deadline)
+        resolutions = {key: resolve(key, documents[key]) for key in keys}
+        timeout = app_settings.CACHE_TIMEOUT
+        if timeout is not None and oldest is not None:
+            timeout -= time.time() - oldest  # the batch expires with its oldest document
+        if oldest is not None and (timeout is None or timeout >= 1):
+            compact = {key: _compact(resolution) for key, resolution in resolutions.items()}
+            self._cache.set(batch_key, compact, timeout=timeout)
+        return resolutions
 
     def filter_content_items(
         self,
@@ -98,3 +152,30 @@ class CachedCatalogClient(CatalogClient):
             self._store("catalogs", scope, fetched)
             hits.update(fetched)
         return {key: tuple(hits[key]) for key in keys}
+
+
+# --- compact resolutions -----------------------------------------------------------------------------
+# A resolved key is stored as ("run", course key, run key, enrollable, seat modes, metadata), an unresolved one
+# as ("none", reason, message). The best mode is not stored: it depends on MODE_PRIORITY, read when expanded.
+
+
+def _compact(resolution: Resolution) -> tuple:
+    run = resolution.run
+    if run is None:
+        return ("none", str(resolution.reason or Reason.UNKNOWN_CONTENT), resolution.message)
+    return ("run", run.course_key, run.course_run_key, run.is_enrollable, run.seat_modes,
+            dict(run.normalized_metadata))
+
+
+def _expand(content_key: str, entry: tuple) -> Resolution:
+    if entry[0] == "none":
+        return Resolution(content_key, reason=Reason(entry[1]), message=entry[2])
+    _, course_key, course_run_key, is_enrollable, seat_modes, metadata = entry
+    return Resolution(content_key, run=ResolvedRun(
+        course_key=course_key,
+        course_run_key=course_run_key,
+        is_enrollable=is_enrollable,
+        best_mode=best_mode(seat_modes),
+        seat_modes=seat_modes,
+        normalized_metadata=metadata,
+    ))
