@@ -92,6 +92,11 @@ def evaluate_intentions(
     """
     Decide for every intention of one customer, with batched reads: one catalog batch (cached), one
     backend ``get_enrollments`` call, one enterprise-enrollment query and one eligibility call.
+
+    The enterprise-enrollment query and the eligibility call are made only for the runs that need them:
+    rule 1 (an active non-audit enrollment) settles a run before "left" matters, so a login with nothing
+    to do costs the same few queries whatever the number of intentions (``left_enterprise_enrollment`` is
+    then False, not looked up).
     """
     from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports this module)
 
@@ -100,28 +105,25 @@ def evaluate_intentions(
     resolutions = resolve_intentions(intentions, deadline=deadline)
     run_keys = sorted({res.run.course_run_key for res in resolutions.values() if res.run})
     enrollments = _lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys)) if run_keys else {}
-    # Rule 1 (an active non-audit enrollment) is decided before "left": a login with nothing to do asks
-    # nothing more, whatever the number of intentions.
     left = _left_run_keys(customer_user, [key for key in run_keys if not _settled(enrollments.get(key.lower()))])
 
-    def facts(intention):
+    facts = []  # (intention, resolution, enrollment, has_left, first decision), in the intentions' order
+    pending_runs = {}
+    for intention in intentions:
         resolution = resolutions[intention.uuid]
-        run_key = resolution.run.course_run_key.lower() if resolution.run else None
-        return resolution, enrollments.get(run_key), run_key in left
-
-    first_pass = {intention.uuid: decide(*facts(intention), eligibility=None) for intention in intentions}
-    pending_runs = {
-        resolutions[uuid].run.course_run_key: resolutions[uuid].run
-        for uuid, decision in first_pass.items()
-        if decision is None
-    }
+        run = resolution.run
+        run_key = run.course_run_key.lower() if run else None
+        enrollment = enrollments.get(run_key)
+        has_left = run_key in left
+        decision = decide(resolution, enrollment, has_left, eligibility=None)
+        if decision is None:
+            pending_runs[run.course_run_key] = run
+        facts.append((intention, resolution, enrollment, has_left, decision))
     eligibilities = _ask_eligibility(user, customer_user, list(pending_runs.values()), deadline=deadline)
 
     evaluations = []
-    for intention in intentions:
-        resolution, enrollment, has_left = facts(intention)
-        decision = first_pass[intention.uuid]
-        eligibility = None
+    for intention, resolution, enrollment, has_left, first_decision in facts:
+        decision, eligibility = first_decision, None
         if decision is None:
             eligibility = eligibilities.get(resolution.run.course_run_key.lower()) or Eligibility(
                 eligible=False, reason=Reason.NOT_ELIGIBLE
@@ -195,9 +197,10 @@ def realize_intentions(
     """
     Realize one customer's intentions for one learner: one outcome per intention.
 
-    The catalog is asked first, holding no lock; then each intention to act on gets its own
-    transaction. ``dry_run`` decides and reports what would be done, writing nothing. Outcomes are
-    returned, not logged: callers record them (``monitoring.record_outcomes``) under their own source.
+    The catalog is asked first, holding no lock; then the intentions to act on are written in one
+    transaction under the learner's lock, each in its own savepoint (``_write``). ``dry_run`` decides and
+    reports what would be done, writing nothing. Outcomes are returned, not logged: callers record them
+    (``monitoring.record_outcomes``) under their own source.
     """
     if not intentions:
         return []
@@ -216,7 +219,8 @@ def realize_intentions(
 
     by_uuid = {intention.uuid: intention for intention in intentions}
     out_of_time = deadline is not None and time.monotonic() >= deadline
-    outcomes = []
+    outcomes: list[Outcome | None] = []
+    to_write: list[tuple[int, object, IntentionEvaluation]] = []
     for evaluation in evaluations:
         intention = by_uuid[evaluation.intention_uuid]
         decision = evaluation.decision
@@ -224,66 +228,174 @@ def realize_intentions(
             # The catalog was cut short by the caller's budget rather than found broken.
             decision = replace(decision, reason=Reason.TIME_BUDGET_EXHAUSTED)
         if decision.action in (Action.ENROLL, Action.UPGRADE) and not dry_run:
-            outcome = _write(user, customer_user, intention, evaluation)
+            to_write.append((len(outcomes), intention, evaluation))
+            outcome = None
         else:
             outcome = _outcome_for_decision(user, customer_user, intention, evaluation, decision)
             if dry_run and decision.action in (Action.ENROLL, Action.UPGRADE):
                 outcome = replace(outcome, detail="dry run: nothing written")
         outcomes.append(outcome)
+    if to_write:
+        written = _write(user, customer_user, [(intention, evaluation) for _, intention, evaluation in to_write])
+        for (position, _, _), outcome in zip(to_write, written, strict=True):
+            outcomes[position] = outcome
     return outcomes
 
 
-def _write(user, customer_user, intention, evaluation: IntentionEvaluation) -> Outcome:
+class _LockedFacts:
     """
-    Enroll (or upgrade) for one intention in one transaction: LMS enrollment, enterprise enrollment, realization.
+    What the database says about the runs to write, read once under the learner's lock, and kept up to
+    date with what this transaction writes (two intentions may name one run).
+    """
 
-    The learner's customer-user row is locked first so concurrent workers for the same learner take turns;
-    under the lock the LMS state is read again and the decision re-made, so the loser of a race sees the
-    winner's enrollment and calls nothing.
+    def __init__(self, user, locked_customer_user, run_keys: list[str]) -> None:
+        self.enrollments = _lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys))
+        self.left: set[str] = set()
+        self.enterprise_enrollments: dict[str, int] = {}  # lowercased run key -> pk
+        self.realized: set = set()  # pks of enterprise enrollments that already have a realization
+        rows = get_enterprise_course_enrollment_model()._default_manager.filter(
+            enterprise_customer_user=locked_customer_user, course_id__in=run_keys
+        ).values_list("pk", "course_id", "unenrolled", "default_enrollment_realization")
+        exact = set(run_keys)
+        for pk, course_id, unenrolled, realization_pk in rows:
+            run = course_id.lower()
+            if unenrolled is True:
+                self.left.add(run)
+            if run not in self.enterprise_enrollments or course_id in exact:  # the row named exactly wins
+                self.enterprise_enrollments[run] = pk
+            if realization_pk is not None:
+                self.realized.add(pk)
+
+    def wrote(self, run_key: str, mode: str, enterprise_enrollment_pk) -> None:
+        run = run_key.lower()
+        self.enrollments[run] = EnrollmentState(mode=mode, is_active=True)
+        self.enterprise_enrollments[run] = enterprise_enrollment_pk
+        self.realized.add(enterprise_enrollment_pk)
+
+
+def _write(user, customer_user, items: list[tuple[object, IntentionEvaluation]]) -> list[Outcome]:
     """
-    run = evaluation.resolution.run
-    run_key = run.course_run_key
+    Enroll (or upgrade) for each (intention, evaluation): LMS enrollment, enterprise enrollment, realization.
+
+    Exactly once: every writer for a learner and customer first locks that customer-user row
+    (``select_for_update``) and holds the lock until it commits, so writers take turns. Under the lock the
+    LMS enrollments and enterprise enrollments of all the runs are read once (a read after the lock is
+    granted sees everything the previous holder committed, at READ COMMITTED and at MySQL's REPEATABLE
+    READ alike, whose snapshot is taken by the first plain read) and every decision is re-made on them;
+    what this transaction writes is added to those facts, so a second intention for the same run sees the
+    first one's enrollment. The loser of a race therefore sees the winner's enrollment and calls nothing.
+
+    A failure costs one intention: each is written in its own savepoint, so a refusal or an error rolls
+    back that intention only. Should the database give up the whole transaction (a deadlock on MySQL, a
+    failed commit), every write of the batch is reported as failed, to be retried on a later login.
+    """
+    run_keys = sorted({evaluation.resolution.run.course_run_key for _, evaluation in items})
+    outcomes: list[Outcome | None] = [None] * len(items)
     customer_user_model = get_enterprise_customer_user_model()
     try:
         with transaction.atomic():
             locked = customer_user_model._default_manager.select_for_update().get(pk=customer_user.pk)
             if not (locked.active and locked.linked):
-                return _outcome(user, customer_user, intention, OutcomeStatus.SKIPPED, run_key=run_key,
-                                reason=Reason.NOT_ELIGIBLE, detail="the learner left the customer meanwhile")
-            current = _lowercase_keys(get_enrollment_backend().get_enrollments(user, [run_key])).get(run_key.lower())
-            has_left = run_key.lower() in _left_run_keys(locked, [run_key])
-            decision = decide(evaluation.resolution, current, has_left, evaluation.eligibility)
-            if decision is None or decision.action not in (Action.ENROLL, Action.UPGRADE):
-                decision = decision or Decision(Action.SKIP, reason=Reason.NOT_ELIGIBLE)
-                return _outcome_for_decision(user, customer_user, intention, evaluation, decision)
+                return [
+                    _outcome(user, customer_user, intention, OutcomeStatus.SKIPPED,
+                             run_key=evaluation.resolution.run.course_run_key, reason=Reason.NOT_ELIGIBLE,
+                             detail="the learner left the customer meanwhile")
+                    for intention, evaluation in items
+                ]
+            facts = _LockedFacts(user, locked, run_keys)
+            for position, (intention, evaluation) in enumerate(items):
+                # One intention needs no savepoint of its own: the transaction is its savepoint.
+                outcomes[position] = _write_one(user, customer_user, intention, evaluation,
+                                                locked=locked, facts=facts, savepoint=len(items) > 1)
+                if transaction.get_rollback():
+                    break
+            rolled_back = transaction.get_rollback()
+    except Exception as exc:  # noqa: BLE001 (the lock, the reads or the commit failed: nothing of this batch stays)
+        logger.exception(
+            "default enrollments not written user=%s customer=%s intentions=%s",
+            user.pk, customer_user.enterprise_customer_id, len(items),
+        )
+        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=f"{type(exc).__name__}: {exc}")
+                for intention, evaluation in items]
+    if not rolled_back:
+        return outcomes
+    final = [
+        _undone(user, customer_user, intention, evaluation, outcome=outcome, detail="the transaction was rolled back")
+        for (intention, evaluation), outcome in zip(items, outcomes, strict=True)
+    ]
+    if final != outcomes:
+        logger.warning(
+            "default enrollments rolled back user=%s customer=%s intentions=%s",
+            user.pk, customer_user.enterprise_customer_id, len(items),
+        )
+    return final
 
+
+def _write_one(user, customer_user, intention, evaluation: IntentionEvaluation, *, locked, facts: _LockedFacts,
+               savepoint: bool) -> Outcome:
+    run_key = evaluation.resolution.run.course_run_key
+    current = facts.enrollments.get(run_key.lower())
+    has_left = run_key.lower() in facts.left
+    decision = decide(evaluation.resolution, current, has_left, evaluation.eligibility)
+    if decision is None or decision.action not in (Action.ENROLL, Action.UPGRADE):
+        decision = decision or Decision(Action.SKIP, reason=Reason.NOT_ELIGIBLE)
+        return _outcome_for_decision(user, customer_user, intention, evaluation, decision)
+    try:
+        with transaction.atomic(savepoint=savepoint):
             get_enrollment_backend().enroll(user, run_key, decision.mode)
-            enterprise_enrollment, _ = get_enterprise_course_enrollment_model()._default_manager.get_or_create(
-                enterprise_customer_user=locked, course_id=run_key
-            )
-            DefaultEnterpriseEnrollmentRealization.objects.get_or_create(
-                realized_enrollment=enterprise_enrollment, defaults={"intended_enrollment": intention}
-            )
+            enterprise_enrollment_pk = facts.enterprise_enrollments.get(run_key.lower())
+            if enterprise_enrollment_pk is None:
+                enterprise_enrollment_pk = _create_enterprise_enrollment(locked, run_key)
+            if enterprise_enrollment_pk not in facts.realized:
+                # Only this code writes realizations, always under the lock: no need to look first.
+                DefaultEnterpriseEnrollmentRealization.objects.create(
+                    realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.pk
+                )
     except EnrollmentError as exc:
         logger.warning(
             "default enrollment refused by the LMS user=%s customer=%s intention=%s run=%s mode=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, evaluation.decision.mode, exc,
+            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode, exc,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=evaluation.decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=str(exc))
+                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=str(exc))
     except IntegrityError:
         # Another worker, not holding our lock (a host's own enrollment code), wrote the same rows first.
         return _outcome(user, customer_user, intention, OutcomeStatus.ALREADY_ENROLLED, run_key=run_key,
-                        mode=evaluation.decision.mode, detail="enrolled concurrently by another worker")
+                        mode=decision.mode, detail="enrolled concurrently by another worker")
     except Exception as exc:  # noqa: BLE001 (one intention's failure must not stop the others)
         logger.exception(
             "default enrollment write failed user=%s customer=%s intention=%s run=%s",
             user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=evaluation.decision.mode, detail=f"{type(exc).__name__}: {exc}")
+                        mode=decision.mode, detail=f"{type(exc).__name__}: {exc}")
+    facts.wrote(run_key, decision.mode, enterprise_enrollment_pk)
     return _outcome(user, customer_user, intention, _STATUS_FOR_ACTION[decision.action], run_key=run_key,
                     mode=decision.mode)
+
+
+def _create_enterprise_enrollment(locked_customer_user, run_key: str):
+    """
+    The new enterprise enrollment's pk. None existed under the lock; a host's own code may still have
+    written one meanwhile (it does not take our lock), so the insert has a savepoint to fall back on.
+    """
+    manager = get_enterprise_course_enrollment_model()._default_manager
+    try:
+        with transaction.atomic():
+            return manager.create(enterprise_customer_user=locked_customer_user, course_id=run_key).pk
+    except IntegrityError:
+        return manager.filter(enterprise_customer_user=locked_customer_user, course_id=run_key).values_list(
+            "pk", flat=True
+        ).get()
+
+
+def _undone(user, customer_user, intention, evaluation: IntentionEvaluation, *, outcome: Outcome | None,
+            detail: str) -> Outcome:
+    """A written outcome whose transaction did not commit becomes a failure; the others stand."""
+    if outcome is not None and outcome.status not in (OutcomeStatus.ENROLLED, OutcomeStatus.UPGRADED):
+        return outcome
+    return _outcome(user, customer_user, intention, OutcomeStatus.FAILED,
+                    run_key=evaluation.resolution.run.course_run_key, mode=evaluation.decision.mode, detail=detail)
 
 
 def _outcome_for_decision(user, customer_user, intention, evaluation: IntentionEvaluation, decision: Decision):
