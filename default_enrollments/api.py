@@ -25,7 +25,6 @@ from default_enrollments.data import (
     Resolution,
 )
 from default_enrollments.exceptions import CatalogError
-from default_enrollments.keys import MalformedKey, content_type_for_key
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_user_model
 
 logger = logging.getLogger(__name__)
@@ -35,43 +34,34 @@ def resolve_intentions(intentions: Iterable, *, deadline: float | None = None) -
     """
     Resolve many intentions with one catalog batch and remember each answer on its instance.
 
-    A catalog outage becomes a ``catalog_unavailable`` resolution for each intention: kept on the
-    instance for the rest of this request, never in the cache, so a later call asks again.
+    A catalog outage becomes a ``catalog_unavailable`` resolution for each intention with a well-formed
+    key: kept on the instance for the rest of this request, never in the cache, so a later call asks again.
     """
     intentions = list(intentions)
-    keys = {}
-    for intention in intentions:
-        key = (intention.content_key or "").strip()
-        try:
-            content_type_for_key(key)
-        except MalformedKey:
-            continue
-        keys[key] = None
+    keys = list(dict.fromkeys((intention.content_key or "").strip() for intention in intentions))
     resolved: dict[str, Resolution] = {}
     failure: CatalogError | None = None
-    if keys:
-        try:
-            resolved = get_catalog().get_resolutions(list(keys), deadline=deadline)
-        except CatalogError as exc:
-            failure = exc
-            logger.warning(
-                "catalog_unavailable_for_resolution intentions=%s customers=%s error=%s",
-                len(intentions),
-                ",".join(sorted({str(i.enterprise_customer_id) for i in intentions})),
-                exc,
-            )
+    try:
+        resolved = get_catalog().get_resolutions(keys, deadline=deadline)
+    except CatalogError as exc:
+        failure = exc
+        logger.warning(
+            "catalog_unavailable_for_resolution intentions=%s customers=%s error=%s",
+            len(intentions),
+            ",".join(sorted({str(i.enterprise_customer_id) for i in intentions})),
+            exc,
+        )
 
     resolutions: dict[UUID, Resolution] = {}
     for intention in intentions:
         key = (intention.content_key or "").strip()
-        if failure is not None and key in keys:
+        resolution = resolved.get(key) or resolve(key, None)
+        if failure is not None and resolution.reason != Reason.INVALID_KEY:
             resolution = Resolution(
                 key,
                 reason=Reason.CATALOG_UNAVAILABLE,
                 message=f"The catalog could not be reached to resolve {key!r}: {failure}",
             )
-        else:
-            resolution = resolved.get(key) or resolve(key, None)
         if not resolution.is_resolved and resolution.reason != Reason.CATALOG_UNAVAILABLE:
             logger.info(
                 "intention_unresolved intention=%s customer=%s content_key=%s reason=%s",

@@ -23,6 +23,7 @@ from default_enrollments.catalog.base import CatalogClient
 from default_enrollments.catalog.resolution import best_mode, resolve
 from default_enrollments.conf import app_settings
 from default_enrollments.data import Reason, Resolution, ResolvedRun
+from default_enrollments.keys import MalformedKey, content_type_for_key
 
 CACHE_VERSION = 2
 KEY_PREFIX = f"default_enrollments:catalog:v{CACHE_VERSION}"
@@ -90,11 +91,12 @@ class CachedCatalogClient(CatalogClient):
 
     def get_resolutions(self, content_keys: Sequence[str], *, deadline: float | None = None) -> dict[str, Resolution]:
         """
-        Each well-formed content key's ``Resolution``: ``resolution.resolve`` over its course document.
+        Each content key's ``Resolution``: ``resolution.resolve`` over its course document.
 
         The whole batch is one cache entry, keyed by the keys as written (a resolution's messages quote
         them); a miss resolves from the cached or fetched documents and stores the batch until its oldest
-        document expires. Failures raise and store nothing.
+        document expires. A hit parses no key: checking a run key's syntax costs more than reading it.
+        Malformed keys resolve as such without a request. Failures raise and store nothing.
         """
         keys = list(dict.fromkeys(key for key in content_keys if key))
         if not keys:
@@ -104,8 +106,9 @@ class CachedCatalogClient(CatalogClient):
         if cached is not None:
             return {key: _expand(key, cached[key]) for key in keys}
 
-        documents, oldest = self._documents(keys, deadline)
-        resolutions = {key: resolve(key, documents[key]) for key in keys}
+        well_formed = [key for key in keys if _is_well_formed(key)]  # a malformed key is never sent to the catalog
+        documents, oldest = self._documents(well_formed, deadline) if well_formed else ({}, time.time())
+        resolutions = {key: resolve(key, documents.get(key)) for key in keys}
         timeout = app_settings.CACHE_TIMEOUT
         if timeout is not None and oldest is not None:
             timeout -= time.time() - oldest  # the batch expires with its oldest document
@@ -152,6 +155,14 @@ class CachedCatalogClient(CatalogClient):
             self._store("catalogs", scope, fetched)
             hits.update(fetched)
         return {key: tuple(hits[key]) for key in keys}
+
+
+def _is_well_formed(content_key: str) -> bool:
+    try:
+        content_type_for_key(content_key)
+    except MalformedKey:
+        return False
+    return True
 
 
 # --- compact resolutions -----------------------------------------------------------------------------
