@@ -1,0 +1,91 @@
+"""
+The writer: a learner's intentions are written in one transaction under one lock, each in its own savepoint.
+What the learner and the operator see when one intention fails, when the database gives up the whole
+transaction, and when a host's own code wrote the enterprise enrollment first.
+"""
+import pytest
+from django.db import OperationalError, connection
+
+from default_enrollments import api
+from default_enrollments.backends.reference import ReferenceEnrollmentBackend
+from default_enrollments.data import OutcomeStatus
+from default_enrollments.models import (
+    DefaultEnterpriseEnrollmentRealization,
+    get_enterprise_course_enrollment_model,
+    get_enterprise_customer_user_model,
+)
+from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments, nothing_written, realizations
+
+OTHER_RUN = "course-v1:edX+Other+1T2030"
+
+pytestmark = pytest.mark.django_db(transaction=True)  # real transactions: the writer's own, not a test's
+
+
+class GivingUpEnrollmentBackend(ReferenceEnrollmentBackend):
+    """
+    The reference backend, except that on the runs in ``give_up_on`` the database ends the whole transaction
+    after the write, as MySQL does on a deadlock, and reports it.
+    """
+
+    give_up_on: set[str] = set()
+
+    def enroll(self, user, course_run_key: str, mode: str) -> None:
+        super().enroll(user, course_run_key, mode)
+        if course_run_key in self.give_up_on:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")
+            raise OperationalError("Deadlock found when trying to get lock; try restarting transaction")
+
+
+class HostWritesEnterpriseEnrollment(ReferenceEnrollmentBackend):
+    """An LMS whose own enrollment code also writes the enterprise enrollment (in the same transaction)."""
+
+    def enroll(self, user, course_run_key: str, mode: str) -> None:
+        super().enroll(user, course_run_key, mode)
+        model = get_enterprise_course_enrollment_model()
+        for customer_user in get_enterprise_customer_user_model()._default_manager.filter(user_id=user.pk):
+            model._default_manager.get_or_create(enterprise_customer_user=customer_user, course_id=course_run_key)
+
+
+@pytest.fixture
+def world(catalog_server):
+    world = World(catalog_server)
+    world.demo_course()
+    world.course("edX+Other", [OTHER_RUN])
+    world.intention(DEMO_COURSE)
+    world.intention("edX+Other")
+    return world
+
+
+def use_backend(settings, path: str) -> None:
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ENROLLMENT_BACKEND": path}
+
+
+def test_when_the_database_gives_up_the_transaction_every_write_is_reported_failed(world, settings):
+    use_backend(settings, f"{__name__}.GivingUpEnrollmentBackend")
+    GivingUpEnrollmentBackend.give_up_on = {OTHER_RUN}  # the second write: the first one is undone with it
+    learner = world.learner()
+
+    outcomes = api.realize_default_enrollments(learner)
+
+    assert [(o.content_key, o.status) for o in outcomes] == [
+        (DEMO_COURSE, OutcomeStatus.FAILED), ("edX+Other", OutcomeStatus.FAILED)
+    ]
+    assert "rolled back" in outcomes[0].detail
+    assert nothing_written(learner)
+
+    GivingUpEnrollmentBackend.give_up_on = set()
+    assert {o.status for o in api.realize_default_enrollments(learner)} == {OutcomeStatus.ENROLLED}
+    assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True), OTHER_RUN: ("verified", True)}
+
+
+def test_an_enterprise_enrollment_the_host_wrote_meanwhile_is_reused(world, settings):
+    use_backend(settings, f"{__name__}.HostWritesEnterpriseEnrollment")
+    learner = world.learner()
+
+    outcomes = api.realize_default_enrollments(learner)
+
+    assert {o.status for o in outcomes} == {OutcomeStatus.ENROLLED}
+    assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
+    assert get_enterprise_course_enrollment_model()._default_manager.count() == 2
+    assert DefaultEnterpriseEnrollmentRealization.objects.count() == 2
