@@ -48,9 +48,14 @@ def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> N
     One log line per (learner, intention) outcome, naming user, customer, intention, run, outcome and reason,
     and one counter increment per outcome status (``default_enrollments.<source>.<status>``).
     """
+    if not dry_run:
+        accumulate(f"{source}.{outcome.status.value}")
+    level = _LEVELS.get(outcome.status, logging.INFO)
+    if not logger.isEnabledFor(level):
+        return  # the login path records an outcome per intention: build nothing nobody reads
     reason = outcome.reason.value if outcome.reason else ""
     logger.log(
-        _LEVELS.get(outcome.status, logging.INFO),
+        level,
         "default enrollment %s%s: user=%s customer=%s intention=%s content_key=%s run=%s mode=%s outcome=%s reason=%s",
         source,
         " (dry run)" if dry_run else "",
@@ -75,8 +80,6 @@ def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> N
             "reason": reason or None,
         },
     )
-    if not dry_run:
-        accumulate(f"{source}.{outcome.status.value}")
 
 
 def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
