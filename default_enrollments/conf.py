@@ -69,9 +69,6 @@ HOST_FALLBACKS = {
 class AppSettings:
     """Lazy view of ``settings.DEFAULT_ENROLLMENTS`` merged over ``DEFAULTS``."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
-
     @property
     def user_settings(self) -> dict[str, Any]:
         configured = getattr(settings, SETTINGS_NAME, None) or {}
@@ -86,8 +83,6 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"{SETTINGS_NAME} has no key {name!r}")
-        if name in self._cache:
-            return self._cache[name]
         value = self.user_settings.get(name, DEFAULTS[name])
         if value is None and name in HOST_FALLBACKS:
             value = getattr(settings, HOST_FALLBACKS[name], None)
@@ -95,11 +90,13 @@ class AppSettings:
             value = _catalog_url_from_host()
         if name in IMPORT_STRINGS and isinstance(value, str):
             value = _import(name, value)
-        self._cache[name] = value
+        # Kept as an instance attribute: later reads (the login path makes many) skip __getattr__.
+        setattr(self, name, value)
         return value
 
     def reload(self) -> None:
-        self._cache.clear()
+        for name in DEFAULTS:
+            self.__dict__.pop(name, None)
 
 
 def _catalog_url_from_host() -> str | None:

@@ -7,6 +7,7 @@ host exports them to New Relic, Datadog or OpenTelemetry); elsewhere only the lo
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 
 from default_enrollments.data import Outcome, OutcomeStatus
@@ -50,6 +51,20 @@ def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> N
     """
     if not dry_run:
         accumulate(f"{source}.{outcome.status.value}")
+    _log_outcome(outcome, source=source, dry_run=dry_run)
+
+
+def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
+    """``record_outcome`` for many, with one counter update per status rather than per outcome."""
+    outcomes = list(outcomes)
+    for outcome in outcomes:
+        _log_outcome(outcome, source=source, dry_run=dry_run)
+    if not dry_run:
+        for status, count in Counter(outcome.status for outcome in outcomes).items():
+            accumulate(f"{source}.{status.value}", count)
+
+
+def _log_outcome(outcome: Outcome, *, source: str, dry_run: bool) -> None:
     level = _LEVELS.get(outcome.status, logging.INFO)
     if not logger.isEnabledFor(level):
         return  # the login path records an outcome per intention: build nothing nobody reads
@@ -81,7 +96,3 @@ def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> N
         },
     )
 
-
-def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
-    for outcome in outcomes:
-        record_outcome(outcome, source=source, dry_run=dry_run)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models.functions import Lower
-
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
@@ -34,16 +32,12 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
         wanted = {key.lower(): key for key in course_run_keys}
         if not wanted:
             return {}
-        # Run keys compare case-insensitively (as on MySQL's default collation), on every database.
-        # Plain tuples, not model instances: this runs on every login.
-        rows = (
-            self._model()
-            .objects.filter(user_id=user.pk)
-            .annotate(course_id_lower=Lower("course_id"))
-            .filter(course_id_lower__in=list(wanted))
-            .values_list("course_id", "mode", "is_active")
-        )
+        # All of the learner's rows by the indexed user column, matched here: run keys compare
+        # case-insensitively on every database, and a learner has few enrollments. Plain tuples, no ordering:
+        # this runs on every login.
+        rows = self._model().objects.filter(user_id=user.pk).order_by().values_list("course_id", "mode", "is_active")
         return {
-            wanted.get(course_id.lower(), course_id): EnrollmentState(mode=mode, is_active=is_active)
+            wanted[course_id.lower()]: EnrollmentState(mode=mode, is_active=is_active)
             for course_id, mode, is_active in rows
+            if course_id.lower() in wanted
         }

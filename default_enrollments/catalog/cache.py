@@ -20,12 +20,12 @@ from typing import Any
 from django.core.cache import caches
 
 from default_enrollments.catalog.base import CatalogClient
-from default_enrollments.catalog.resolution import best_mode, resolve
+from default_enrollments.catalog.resolution import resolve
 from default_enrollments.conf import app_settings
 from default_enrollments.data import Reason, Resolution, ResolvedRun
 from default_enrollments.keys import MalformedKey, content_type_for_key
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 KEY_PREFIX = f"default_enrollments:catalog:v{CACHE_VERSION}"
 
 
@@ -44,6 +44,10 @@ class CachedCatalogClient(CatalogClient):
         # Content keys may hold characters memcached refuses and run up to 255 characters: hash them.
         digest = hashlib.sha256("\x1f".join([self.cache_namespace, *map(str, parts)]).encode()).hexdigest()[:40]
         return f"{KEY_PREFIX}:{kind}:{digest}"
+
+    def _batch_key(self, content_keys: Sequence[str]) -> str:
+        """The entry of one batch of resolutions; the best mode depends on MODE_PRIORITY, so that is in it too."""
+        return self._key("resolutions", ",".join(app_settings.MODE_PRIORITY), *sorted(content_keys))
 
     def _cached(self, kind: str, scope: tuple, keys: list[str]) -> tuple[dict[str, Any], list[str]]:
         """Cached values for ``keys`` (one round trip) and the keys still missing."""
@@ -101,7 +105,7 @@ class CachedCatalogClient(CatalogClient):
         keys = list(dict.fromkeys(key for key in content_keys if key))
         if not keys:
             return {}
-        batch_key = self._key("resolutions", *sorted(keys))
+        batch_key = self._batch_key(keys)
         cached = self._cache.get(batch_key)
         if cached is not None:
             return {key: _expand(key, cached[key]) for key in keys}
@@ -167,26 +171,26 @@ def _is_well_formed(content_key: str) -> bool:
 
 # --- compact resolutions -----------------------------------------------------------------------------
 # A resolved key is stored as ("run", course key, run key, enrollable, seat modes, metadata), an unresolved one
-# as ("none", reason, message). The best mode is not stored: it depends on MODE_PRIORITY, read when expanded.
+# as ("none", reason, message). The best mode is stored; MODE_PRIORITY is part of the batch's key.
 
 
 def _compact(resolution: Resolution) -> tuple:
     run = resolution.run
     if run is None:
         return ("none", str(resolution.reason or Reason.UNKNOWN_CONTENT), resolution.message)
-    return ("run", run.course_key, run.course_run_key, run.is_enrollable, run.seat_modes,
+    return ("run", run.course_key, run.course_run_key, run.is_enrollable, run.best_mode, run.seat_modes,
             dict(run.normalized_metadata))
 
 
 def _expand(content_key: str, entry: tuple) -> Resolution:
     if entry[0] == "none":
         return Resolution(content_key, reason=Reason(entry[1]), message=entry[2])
-    _, course_key, course_run_key, is_enrollable, seat_modes, metadata = entry
+    _, course_key, course_run_key, is_enrollable, mode, seat_modes, metadata = entry
     return Resolution(content_key, run=ResolvedRun(
         course_key=course_key,
         course_run_key=course_run_key,
         is_enrollable=is_enrollable,
-        best_mode=best_mode(seat_modes),
+        best_mode=mode,
         seat_modes=seat_modes,
         normalized_metadata=metadata,
     ))

@@ -90,10 +90,10 @@ def test_a_batch_expires_with_its_oldest_document(catalog_server, demo_course, s
 
     resolve("edX+DemoX")
 
-    assert cache.get(catalog._key("resolutions", "edX+DemoX")) is None
+    assert cache.get(catalog._batch_key(["edX+DemoX"])) is None
     time.sleep(1.1)
     catalog_server.reset_counts()
     resolve("edX+DemoX")
     assert catalog_server.catalog_requests == 1, "the expired document is fetched again"
-    batch_key = catalog._key("resolutions", "edX+DemoX")
+    batch_key = catalog._batch_key(["edX+DemoX"])
     assert batch_key.startswith(KEY_PREFIX) and cache.get(batch_key) is not None
