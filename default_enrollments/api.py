@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from default_enrollments import realization
 from default_enrollments.catalog import get_catalog
 from default_enrollments.catalog.resolution import resolve
-from default_enrollments.conf import app_settings
 from default_enrollments.data import (
     Action,
     IntentionStatus,
@@ -121,13 +121,13 @@ def realize_default_enrollments(
     Enroll ``user`` in the default courses of every customer they are actively linked to.
 
     One outcome per live intention of those customers. The catalog is asked in one batch per customer
-    (cached); each enrollment is written in its own transaction, so a refusal for one intention leaves
-    the others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source``
-    names the trigger in the outcome log lines and counters.
+    (cached); each enrollment is written in its own savepoint, so a refusal for one intention leaves the
+    others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
+    the trigger in the outcome log lines and counters.
     """
     from default_enrollments import monitoring  # noqa: PLC0415 (keeps this module's imports light)
 
-    customer_users = list(_linked_customer_users().filter(user_id=user.pk).order_by("pk"))
+    customer_users = list(linked_customer_users().filter(user_id=user.pk).order_by("pk"))
     intentions_by_customer = _live_intentions_by_customer([cu.enterprise_customer_id for cu in customer_users])
     outcomes: list[Outcome] = []
     for customer_user in customer_users:
@@ -151,14 +151,17 @@ def realize_for_customer_user(
     intentions: Sequence | None = None,
     deadline: float | None = None,
     dry_run: bool = False,
+    source: str = "api",
 ) -> list[Outcome]:
     """
     Realize one learner's default enrollments for one customer (the backfill and link triggers call this).
 
     Nothing happens unless the link is active and linked. ``user`` and ``intentions`` may be passed when
     the caller already holds them (a backfill loads each customer's intentions once); otherwise they are
-    read here. Outcomes are returned for the caller to record.
+    read here. Outcomes are recorded under ``source``, as ``realize_default_enrollments`` does.
     """
+    from default_enrollments import monitoring  # noqa: PLC0415
+
     if not (customer_user.active and customer_user.linked):
         return []
     if user is None:
@@ -167,10 +170,14 @@ def realize_for_customer_user(
         intentions = _live_intentions_by_customer([customer_user.enterprise_customer_id]).get(
             customer_user.enterprise_customer_id, []
         )
-    return realization.realize_intentions(user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run)
+    outcomes = realization.realize_intentions(
+        user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run
+    )
+    monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+    return outcomes
 
 
-def _linked_customer_users():
+def linked_customer_users() -> QuerySet:
     """Links through which a learner belongs to a customer: active, linked, and the customer active."""
     return get_enterprise_customer_user_model()._default_manager.filter(
         active=True, linked=True, enterprise_customer__active=True
@@ -201,20 +208,21 @@ class LiveIntention:
         return f"<LiveIntention {self.uuid} {self.content_key!r} for customer {self.enterprise_customer_id}>"
 
 
+def live_intentions(enterprise_customer_uuid: UUID | str | None = None) -> QuerySet:
+    """Intentions that are not soft-deleted, optionally of one customer, in a stable order."""
+    intentions = DefaultEnterpriseEnrollmentIntention.objects.order_by("enterprise_customer_id", "content_key", "uuid")
+    if enterprise_customer_uuid is not None:
+        intentions = intentions.filter(enterprise_customer_id=enterprise_customer_uuid)
+    return intentions
+
+
 def _live_intentions_by_customer(customer_uuids: Sequence) -> dict[UUID, list[LiveIntention]]:
-    """The live (not soft-deleted) intentions of these customers, in one query, grouped by customer."""
+    """The live intentions of these customers, in one query, grouped by customer."""
     grouped: dict = defaultdict(list)
     customers = set(customer_uuids)
     if not customers:
         return grouped
-    rows = DefaultEnterpriseEnrollmentIntention.objects.filter(enterprise_customer_id__in=customers).order_by(
-        "enterprise_customer_id", "content_key", "uuid"
-    )
-    if len(customers) == 1:  # most learners: the customer is known, so it is not read back row by row
-        (customer,) = customers
-        rows = rows.values_list("uuid", "content_key")
-        grouped[customer] = [LiveIntention(uuid, customer, key) for uuid, key in rows]
-        return grouped
+    rows = live_intentions().filter(enterprise_customer_id__in=customers)
     for uuid, customer, key in rows.values_list("uuid", "enterprise_customer_id", "content_key"):
         grouped[customer].append(LiveIntention(uuid, customer, key))
     return grouped
@@ -234,23 +242,18 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
     not enrollable with the reason ``catalog_unavailable``, and ``catalog_unavailable`` is set.
     """
     customer_user = (
-        _linked_customer_users()
+        linked_customer_users()
         .filter(enterprise_customer_id=enterprise_customer_uuid, user_id=user.pk)
         .order_by("pk")
         .first()
     )
     if customer_user is None:
         return None
-    intentions = list(
-        DefaultEnterpriseEnrollmentIntention.objects.filter(enterprise_customer_id=enterprise_customer_uuid).order_by(
-            "content_key", "uuid"
-        )
-    )
+    intentions = list(live_intentions(enterprise_customer_uuid))
     evaluations = realization.evaluate_intentions(user, customer_user, intentions)
     attach_applicable_catalogs(intentions)
 
     by_uuid = {intention.uuid: intention for intention in intentions}
-    audit_modes = set(app_settings.AUDIT_MODES)
     statuses = [
         IntentionStatus(
             uuid=intention.uuid,
@@ -261,7 +264,7 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
             resolution=evaluation.resolution,
             applicable_enterprise_catalog_uuids=tuple(intention.applicable_enterprise_catalog_uuids),
             enrollment=evaluation.enrollment,
-            is_enrollment_audit=bool(evaluation.enrollment and evaluation.enrollment.mode in audit_modes),
+            is_enrollment_audit=bool(evaluation.enrollment and realization.is_audit_mode(evaluation.enrollment.mode)),
             decision=evaluation.decision,
         )
         for evaluation in evaluations

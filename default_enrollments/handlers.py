@@ -134,14 +134,13 @@ def _realize_now(user, trigger: str, customer_user=None) -> None:
                 retry=False,
             )
             return
-        from default_enrollments import api, monitoring  # noqa: PLC0415 (api imports models)
+        from default_enrollments import api  # noqa: PLC0415 (api imports models)
 
         deadline = time.monotonic() + float(app_settings.LOGIN_TIME_BUDGET)
         if not hasattr(user, "pk"):
             user = get_user_model()._default_manager.get(pk=user_id)
         if customer_user is not None:
-            outcomes = api.realize_for_customer_user(customer_user, user=user, deadline=deadline)
-            monitoring.record_outcomes(outcomes, source=trigger)
+            api.realize_for_customer_user(customer_user, user=user, deadline=deadline, source=trigger)
         else:
             api.realize_default_enrollments(user, deadline=deadline, source=trigger)
     except Exception:  # noqa: BLE001 (logged with the learner; the next login tries again)

@@ -15,10 +15,9 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 
-from default_enrollments import monitoring
+from default_enrollments import api
 from default_enrollments.data import Outcome, OutcomeStatus, Reason
 from default_enrollments.exceptions import CatalogError
-from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_user_model
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +44,19 @@ class IntentionCheck:
         return asdict(self)
 
 
-def live_intentions(enterprise_customer_uuid: UUID | None = None):
-    """Intentions that are not soft-deleted, optionally of one customer, in a stable order."""
-    intentions = DefaultEnterpriseEnrollmentIntention.objects.all()
-    if enterprise_customer_uuid is not None:
-        intentions = intentions.filter(enterprise_customer_id=enterprise_customer_uuid)
-    return intentions.order_by("enterprise_customer_id", "content_key", "uuid")
-
-
 def validate_intentions(enterprise_customer_uuid: UUID | None = None) -> list[IntentionCheck]:
     """
     Check every live intention: its key resolves to a run (one catalog batch per customer), the run is
     enrollable and has a mode to enroll in, and one of the customer's catalogs holds it (one
     ``filter_content_items`` call per customer).
     """
-    from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports this module's peers)
-
     by_customer: dict[UUID, list] = defaultdict(list)
-    for intention in live_intentions(enterprise_customer_uuid):
+    for intention in api.live_intentions(enterprise_customer_uuid):
         by_customer[intention.enterprise_customer_id].append(intention)
 
     checks: list[IntentionCheck] = []
     for customer_uuid, intentions in by_customer.items():
-        resolutions = resolve_intentions(intentions)
+        resolutions = api.resolve_intentions(intentions)
         contained, catalog_error = _runs_in_customer_catalogs(
             customer_uuid, [res.run.course_run_key for res in resolutions.values() if res.run]
         )
@@ -152,19 +141,15 @@ class BackfillReport:
                 self.reasons[outcome.reason.value] += 1
 
 
-
 def customers_with_intentions(enterprise_customer_uuid: UUID | None = None) -> list:
     """Primary keys of the customers that have at least one live intention (the only ones a backfill visits)."""
-    return sorted(set(live_intentions(enterprise_customer_uuid).values_list("enterprise_customer_id", flat=True)))
+    return sorted(set(api.live_intentions(enterprise_customer_uuid).values_list("enterprise_customer_id", flat=True)))
 
 
-def linked_customer_users(enterprise_customer_uuid: UUID | None = None):
+def backfill_customer_users(enterprise_customer_uuid: UUID | None = None):
     """Active, linked customer users of active customers that have live intentions (as at login)."""
-    return get_enterprise_customer_user_model()._default_manager.filter(
-        active=True,
-        linked=True,
-        enterprise_customer__active=True,
-        enterprise_customer_id__in=customers_with_intentions(enterprise_customer_uuid),
+    return api.linked_customer_users().filter(
+        enterprise_customer_id__in=customers_with_intentions(enterprise_customer_uuid)
     )
 
 
@@ -178,7 +163,7 @@ def iter_customer_user_chunks(
     Primary keys of linked customer users in ascending chunks (keyset pagination): memory stays bounded by
     ``batch_size`` and an interrupted run resumes from the last key it printed.
     """
-    customer_users = linked_customer_users(enterprise_customer_uuid).order_by("pk")
+    customer_users = backfill_customer_users(enterprise_customer_uuid).order_by("pk")
     last = start_after
     while True:
         chunk = customer_users if last is None else customer_users.filter(pk__gt=last)
@@ -206,15 +191,9 @@ class IntentionsByCustomer:
 
     def get(self, customer_uuid) -> list:
         if customer_uuid not in self._intentions:
-            from default_enrollments.api import resolve_intentions  # noqa: PLC0415
-
-            intentions = list(
-                DefaultEnterpriseEnrollmentIntention.objects.filter(enterprise_customer_id=customer_uuid).order_by(
-                    "content_key", "uuid"
-                )
-            )
+            intentions = list(api.live_intentions(customer_uuid))
             if intentions:
-                resolve_intentions(intentions)
+                api.resolve_intentions(intentions)
             self._intentions[customer_uuid] = intentions
         return self._intentions[customer_uuid]
 
@@ -232,16 +211,8 @@ def realize_customer_user_chunk(
     Rows are re-read here (one query for the links, one for the users), so a link deactivated since the chunk
     was listed is skipped, and a Celery worker given only the keys does the same work as the command.
     """
-    from default_enrollments.api import realize_for_customer_user  # noqa: PLC0415
-
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
-    customer_users = list(
-        get_enterprise_customer_user_model()
-        ._default_manager.filter(
-            pk__in=list(customer_user_pks), active=True, linked=True, enterprise_customer__active=True
-        )
-        .order_by("pk")
-    )
+    customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
     users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])
     outcomes: list[Outcome] = []
     for customer_user in customer_users:
@@ -259,10 +230,9 @@ def realize_customer_user_chunk(
         intentions = intentions_by_customer.get(customer_uuid)
         if not intentions:
             continue
-        learner_outcomes = realize_for_customer_user(
-            customer_user, user=user, intentions=intentions, dry_run=dry_run
+        learner_outcomes = api.realize_for_customer_user(
+            customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
         )
-        monitoring.record_outcomes(learner_outcomes, source="backfill", dry_run=dry_run)
         if any(
             outcome.status == OutcomeStatus.FAILED and outcome.reason == Reason.CATALOG_UNAVAILABLE
             for outcome in learner_outcomes

@@ -3,8 +3,8 @@ The decision table and the atomic writer: one implementation for login, the REST
 
 ``decide`` is a pure function of what the catalog, the LMS and the enterprise records say;
 ``evaluate_intentions`` gathers those facts in batches (one catalog batch, one enrollment read, one
-query) and applies it. ``realize_intentions`` acts on the answers, one transaction per intention.
-Only this module decides and writes.
+query) and applies it. ``realize_intentions`` acts on the answers: one transaction per learner and
+customer under the learner's lock, a savepoint per intention. Only this module decides and writes.
 """
 from __future__ import annotations
 
@@ -204,18 +204,8 @@ def realize_intentions(
     """
     if not intentions:
         return []
-    try:
-        evaluations = evaluate_intentions(user, customer_user, intentions, deadline=deadline)
-    except CatalogError as exc:
-        reason = Reason.CATALOG_UNAVAILABLE
-        if deadline is not None and time.monotonic() >= deadline:
-            reason = Reason.TIME_BUDGET_EXHAUSTED
-        logger.warning(
-            "default enrollments not evaluated user=%s customer=%s intentions=%s reason=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, len(intentions), reason, exc,
-        )
-        return [_outcome(user, customer_user, intention, OutcomeStatus.FAILED, reason=reason, detail=str(exc))
-                for intention in intentions]
+    # Never raises for the catalog: an outage comes back as decisions with reason catalog_unavailable.
+    evaluations = evaluate_intentions(user, customer_user, intentions, deadline=deadline)
 
     by_uuid = {intention.uuid: intention for intention in intentions}
     out_of_time = deadline is not None and time.monotonic() >= deadline

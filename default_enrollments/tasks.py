@@ -31,7 +31,7 @@ def realize_default_enrollments_task(
     self, user_id: int, enterprise_customer_user_id: int | None = None, trigger: str = "task"
 ) -> dict[str, int]:
     """Realize one learner's default enrollments (of one customer when a link id is given); counts by status."""
-    from default_enrollments import api, monitoring  # noqa: PLC0415 (api imports models; keep worker boot light)
+    from default_enrollments import api  # noqa: PLC0415 (api imports models; keep worker boot light)
     from default_enrollments.models import get_enterprise_customer_user_model  # noqa: PLC0415
 
     user = get_user_model()._default_manager.filter(pk=user_id).first()
@@ -44,8 +44,7 @@ def realize_default_enrollments_task(
         ).first()
         if customer_user is None:
             return {}
-        outcomes = api.realize_for_customer_user(customer_user, user=user)
-        monitoring.record_outcomes(outcomes, source=trigger)
+        outcomes = api.realize_for_customer_user(customer_user, user=user, source=trigger)
     else:
         outcomes = api.realize_default_enrollments(user, source=trigger)
     _retry_if_catalog_was_unavailable(self, outcomes, user_id)

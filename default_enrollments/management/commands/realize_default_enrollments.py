@@ -17,8 +17,8 @@ from default_enrollments.operations import (
     DEFAULT_BATCH_SIZE,
     BackfillReport,
     IntentionsByCustomer,
+    backfill_customer_users,
     iter_customer_user_chunks,
-    linked_customer_users,
     realize_customer_user_chunk,
 )
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         dry_run = options["dry_run"]
         self.verbosity = options["verbosity"]
 
-        total = linked_customer_users(customer_uuid).filter(pk__gt=start_after or 0).count()
+        total = backfill_customer_users(customer_uuid).filter(pk__gt=start_after or 0).count()
         chunks = iter_customer_user_chunks(customer_uuid, batch_size=batch_size, start_after=start_after)
         if app_settings.ASYNC and not dry_run:
             self._fan_out(chunks, total)

@@ -31,10 +31,19 @@ SCHEMA_SETTINGS = {
 }
 
 
-def _excluded(method):
-    """Leave the schema view out of the schema (on drf-spectacular's AutoSchema, whatever the host's default)."""
-    method.schema = AutoSchema
-    return extend_schema(exclude=True)(method)
+def documented(**kwargs):
+    """
+    ``extend_schema`` built on drf-spectacular's AutoSchema whatever the host's ``DEFAULT_SCHEMA_CLASS``.
+
+    A method decorator otherwise extends the host's default schema class (DRF's own in many hosts),
+    which cannot produce drf-spectacular operations.
+    """
+
+    def decorate(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorate
 
 
 class V1SchemaView(SpectacularAPIView):
@@ -48,7 +57,7 @@ class V1SchemaView(SpectacularAPIView):
     custom_settings = SCHEMA_SETTINGS
     schema = AutoSchema()  # hosts' DEFAULT_SCHEMA_CLASS may be DRF's own, which cannot read extend_schema
 
-    @_excluded
+    @documented(exclude=True)  # the schema view is not part of the schema
     def get(self, request, *args, **kwargs):
         mount = request.path_info[: -len("schema/")] if request.path_info.endswith("schema/") else "/"
         self.urlconf = None

@@ -16,7 +16,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
@@ -33,6 +33,7 @@ from default_enrollments.rest_api.v1.permissions import (
     is_customer_admin,
     is_staff,
 )
+from default_enrollments.rest_api.v1.schema import documented
 from default_enrollments.rest_api.v1.serializers import (
     DefaultEnterpriseEnrollmentIntentionSerializer,
     ErrorSerializer,
@@ -95,21 +96,6 @@ CUSTOMER_PARAMETER = OpenApiParameter(
     "enterprise_customer_uuid", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=True,
     description="The enterprise customer whose intentions are wanted.",
 )
-
-
-def documented(**kwargs):
-    """
-    ``extend_schema`` built on drf-spectacular's AutoSchema whatever the host's ``DEFAULT_SCHEMA_CLASS``.
-
-    A method decorator otherwise extends the host's default schema class (DRF's own in many hosts),
-    which cannot produce drf-spectacular operations.
-    """
-
-    def decorate(method):
-        method.schema = AutoSchema
-        return extend_schema(**kwargs)(method)
-
-    return decorate
 
 
 ERRORS = {
