@@ -175,3 +175,40 @@ def test_another_learner_with_a_verified_token_gets_their_own_status(jwt_setting
     assert response.status_code == 200
     assert response.json()["lms_user_id"] == someone_else.id
     assert learner.email not in response.content.decode()
+
+
+@pytest.fixture
+def jwt_cookie(monkeypatch):
+    """Name the JWT cookie as an Open edX LMS does (drf-jwt reads its settings once, so set them where it reads)."""
+    from rest_framework_jwt.settings import api_settings  # noqa: PLC0415
+
+    monkeypatch.setattr(api_settings, "JWT_AUTH_COOKIE", "edx-jwt-cookie", raising=False)
+    return "edx-jwt-cookie"
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+def test_forged_jwt_cookie_is_ignored_and_the_session_decides(jwt_cookie, learner, customer, catalog_server, forge):
+    someone_else = UserFactory()
+    EnterpriseCustomerUserFactory(enterprise_customer=customer, user_id=someone_else.id)
+    browser = Client()
+    browser.force_login(learner)
+    browser.cookies[jwt_cookie] = forge(_forged_admin_payload())
+
+    response = browser.get(
+        learner_status_url(), {"enterprise_customer_uuid": str(customer.uuid), "lms_user_id": someone_else.id}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["lms_user_id"] == learner.id  # the session's learner, not the cookie's "staff"
+    assert someone_else.email not in response.content.decode()
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+def test_forged_jwt_cookie_alone_is_401(jwt_cookie, learner, customer, forge):
+    browser = Client()
+    browser.cookies[jwt_cookie] = forge(_forged_admin_payload())
+
+    response = browser.get(learner_status_url(), {"enterprise_customer_uuid": str(customer.uuid)})
+
+    assert response.status_code == 401
+    assert learner.email not in response.content.decode()
