@@ -129,6 +129,21 @@ def test_verified_token_without_a_configured_key_set_is_401(jwt_settings, learne
     assert _get_status(customer, token).status_code == 401
 
 
+def test_symmetric_key_in_the_public_key_set_verifies_nothing(jwt_settings, learner, customer, catalog_server):
+    """An ``oct`` key listed among the public keys is still a shared secret: HS256 tokens stay refused."""
+    secret = secrets.token_bytes(32)
+    oct_key = {"kty": "oct", "kid": "shared", "k": jwt.utils.base64url_encode(secret).decode()}
+    public_keys = json.loads(jwt_settings.JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"])["keys"]
+    jwt_settings.JWT_AUTH = {
+        **jwt_settings.JWT_AUTH, "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps({"keys": [*public_keys, oct_key]})
+    }
+    token = jwt.encode(generate_unversioned_payload(learner), secret, algorithm="HS256")
+
+    assert _get_status(customer, token).status_code == 401
+    signed = generate_asymmetric_jwt_token(generate_unversioned_payload(learner))
+    assert _get_status(customer, signed).status_code == 200  # the RSA key beside it still verifies
+
+
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
 def test_forged_administrator_cannot_read_another_learners_status(settings, learner, customer, forge):
     """The repository's own (legacy LMS) settings: symmetric issuer, no public key set."""
