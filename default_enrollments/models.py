@@ -12,6 +12,8 @@ from uuid import uuid4
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from model_utils.managers import SoftDeletableManager
@@ -42,6 +44,21 @@ def get_enterprise_customer_user_model() -> type[models.Model]:
 def get_enterprise_course_enrollment_model() -> type[models.Model]:
     """The host's enterprise enrollment model (``DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL``)."""
     return apps.get_model(host_model_label(COURSE_ENROLLMENT_MODEL_SETTING), require_ready=False)
+
+
+class CaseInsensitiveUniqueConstraint(models.UniqueConstraint):
+    """
+    A unique constraint on expressions (``Lower(...)``) that is quiet where the database cannot index them.
+
+    Django creates it where the database indexes expressions (PostgreSQL, SQLite, MySQL 8.0.13+) and skips it
+    elsewhere (MariaDB) with warning models.W044 at every ``migrate``. On MariaDB the tables' ``_ci`` collations
+    already compare keys case-insensitively, so the plain unique constraint on the same columns refuses case
+    variants there, and the warning would only alarm operators. (``_check`` is the per-constraint check of
+    Django 5.1+; Django 4.2 checks constraints in the model and still warns.)
+    """
+
+    def _check(self, model, connection) -> list:
+        return [issue for issue in super()._check(model, connection) if issue.id != "models.W044"]
 
 
 class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel):
@@ -85,6 +102,13 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
                 fields=["enterprise_customer", "content_key"],
                 name="default_enrollments_unique_intention",
             ),
+            CaseInsensitiveUniqueConstraint(
+                "enterprise_customer",
+                Lower("content_key"),
+                name="default_enrollments_unique_intention_ci",
+                violation_error_message="An intention for this key, in some letter case, already exists "
+                "for this customer.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,7 +130,7 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
             self.content_type = content_type_for_key(self.content_key)
         except MalformedKey as exc:
             raise ValidationError({"content_key": str(exc)}) from exc
-        self._reject_removed_twin()
+        self._reject_twin()
         self._require_catalog_run()
 
     def _require_catalog_run(self) -> None:
@@ -129,17 +153,20 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
             )
         raise ValidationError({"content_key": resolution.message}, code=str(resolution.reason))
 
-    def _reject_removed_twin(self) -> None:
-        """The unique constraint spans removed rows too, so point the operator at the row to restore."""
-        if not self.enterprise_customer_id:
+    def _reject_twin(self) -> None:
+        """
+        One row per customer and key, whatever the letter case, removed rows included (as the constraints).
+
+        Checked before the catalog is asked, so the operator reads "already exists" and is pointed at that row
+        (to restore it when it was removed), not at a catalog message about the twin's spelling.
+        """
+        if not self.enterprise_customer_id or not self.content_key:
             return
         twin = (
-            type(self).all_objects.filter(
-                enterprise_customer_id=self.enterprise_customer_id,
-                content_key=self.content_key,
-                is_removed=True,
-            )
+            type(self).all_objects.alias(lowered_key=Lower("content_key"))
+            .filter(enterprise_customer_id=self.enterprise_customer_id, lowered_key=Lower(Value(self.content_key)))
             .exclude(pk=self.pk)
+            .order_by("is_removed", "content_key")
             .first()
         )
         if twin is None:
@@ -149,16 +176,20 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         except NoReverseMatch:
             url = ""
         where = format_html('<a href="{}">{}</a>', url, twin.pk) if url else str(twin.pk)
-        raise ValidationError(
-            {
-                "content_key": format_html(
-                    "A removed intention for {} already exists for this customer ({}). Restore it instead.",
-                    self.content_key,
-                    where,
-                )
-            },
-            code="removed_twin",
+        if twin.is_removed:
+            message = format_html(
+                "A removed intention for {} already exists for this customer ({}). Restore it instead.",
+                twin.content_key,
+                where,
+            )
+            raise ValidationError({"content_key": message}, code="removed_twin")
+        case_note = ""
+        if twin.content_key != self.content_key:
+            case_note = " Keys that differ only in letter case name the same course."
+        message = format_html(
+            "An intention for {} already exists for this customer ({}).{}", twin.content_key, where, case_note
         )
+        raise ValidationError({"content_key": message}, code="twin")
 
     # --- Resolution, read from the cached catalog; batch callers fill many rows at once -----------
 

@@ -51,6 +51,68 @@ def test_unique_constraint_holds_across_soft_deleted_rows():
         )
 
 
+def test_case_variant_of_a_key_is_refused_by_the_database():
+    """``EDX+DEMOX`` is the same course as ``edX+DemoX``: a second row would enroll the learners twice over."""
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DefaultEnterpriseEnrollmentIntention.objects.create(
+            enterprise_customer=intention.enterprise_customer, content_key="EDX+DEMOX"
+        )
+    assert DefaultEnterpriseEnrollmentIntention.all_objects.count() == 1
+
+
+def test_case_variant_of_a_removed_key_is_refused_by_the_database():
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(content_key="course-v1:edX+DemoX+2T2024")
+    intention.delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DefaultEnterpriseEnrollmentIntention.objects.create(
+            enterprise_customer=intention.enterprise_customer, content_key="course-v1:EDX+demox+2t2024"
+        )
+
+
+@pytest.mark.parametrize("key", ["edX+DemoX", "EDX+DEMOX", "edx+demox"])
+def test_live_twin_in_any_case_gives_a_clear_error_before_the_catalog_is_asked(key, catalog_server):
+    existing = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")
+    twin = DefaultEnterpriseEnrollmentIntention(enterprise_customer=existing.enterprise_customer, content_key=key)
+
+    with pytest.raises(ValidationError) as excinfo:
+        twin.full_clean()
+
+    assert list(excinfo.value.message_dict) == ["content_key"]  # one error, on the field the operator typed
+    [message] = excinfo.value.message_dict["content_key"]
+    assert message.startswith("An intention for edX+DemoX already exists for this customer (")
+    change_url = f"/admin/default_enrollments/defaultenterpriseenrollmentintention/{existing.pk}/change/"
+    assert f'<a href="{change_url}">' in message
+    assert ("Keys that differ only in letter case name the same course." in message) == (key != "edX+DemoX")
+    assert catalog_server.catalog_requests == 0
+    assert DefaultEnterpriseEnrollmentIntention.all_objects.count() == 1
+
+
+def test_removed_twin_in_another_case_gives_the_row_to_restore():
+    removed = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")
+    removed.delete()
+    customer = removed.enterprise_customer
+    twin = DefaultEnterpriseEnrollmentIntention(enterprise_customer=customer, content_key="EDX+demoX")
+
+    with pytest.raises(ValidationError) as excinfo:
+        twin.full_clean()
+
+    message = excinfo.value.message_dict["content_key"][0]
+    assert "A removed intention for edX+DemoX already exists" in message
+    assert f"/admin/default_enrollments/defaultenterpriseenrollmentintention/{removed.pk}/change/" in message
+
+
+def test_changing_only_the_case_of_its_own_key_is_not_a_twin(catalog_server):
+    catalog_server.add_course("edX+DemoX")
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edx+demox")
+    intention.content_key = "edX+DemoX"
+
+    intention.full_clean()
+    intention.save()
+
+    assert DefaultEnterpriseEnrollmentIntention.objects.get().content_key == "edX+DemoX"
+
+
 def test_same_key_is_allowed_for_another_customer():
     intention = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")
     other = DefaultEnterpriseEnrollmentIntentionFactory(content_key="edX+DemoX")

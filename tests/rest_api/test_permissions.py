@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.test import RequestFactory
 
-from default_enrollments.rest_api.v1.permissions import SessionAuthenticationWithChallenge
+from default_enrollments.rest_api.v1.authentication import SessionAuthenticationWithChallenge
 from default_enrollments.rest_api.v1.views import DefaultEnterpriseEnrollmentIntentionViewSet
 from tests.factories import (
     DefaultEnterpriseEnrollmentIntentionFactory,
@@ -226,6 +226,25 @@ def test_without_admin_permission_setting_only_staff_may_list(customer, intentio
     client = logged_in(UserFactory())
 
     assert client.get(list_url(), {"enterprise_customer_uuid": str(customer.uuid)}).status_code == 403
+
+
+def raising_admin_permission(request, enterprise_customer_uuid) -> bool:
+    """A host's admin check that fails (its role service down, a bug): ``ADMIN_PERMISSION`` names it below."""
+    raise RuntimeError("role service unavailable")
+
+
+@pytest.mark.parametrize("which", ["list", "detail"])
+def test_admin_permission_that_raises_is_403_not_500(settings, customer, intention, which):
+    settings.DEFAULT_ENROLLMENTS = {
+        **(settings.DEFAULT_ENROLLMENTS or {}),
+        "ADMIN_PERMISSION": "tests.rest_api.test_permissions.raising_admin_permission",
+    }
+    url = {"list": list_url(), "detail": detail_url(intention.uuid)}[which]
+
+    response = logged_in(UserFactory()).get(url, {"enterprise_customer_uuid": str(customer.uuid)})
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Whether you administer this enterprise customer could not be checked."}
 
 
 def test_list_without_customer_is_400_even_for_staff(staff_client):

@@ -4,14 +4,16 @@ Who may read intentions: staff everywhere, a customer's admins (as the host deci
 Whether someone administers a customer is the host's knowledge (edx-enterprise keeps it in edx-rbac
 roles), so it is asked through ``DEFAULT_ENROLLMENTS["ADMIN_PERMISSION"]``, a callable
 ``(request, enterprise_customer_uuid) -> bool``. Without one, only staff may list and retrieve.
+A check that raises refuses (403), it never answers 500. Tokens of restricted applications are
+refused everywhere (edx-drf-extensions' ``NotJwtRestrictedApplication``).
 """
 from __future__ import annotations
 
 import logging
 from uuid import UUID
 
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from default_enrollments.conf import app_settings
 
@@ -30,7 +32,15 @@ def is_customer_admin(request, enterprise_customer_uuid: UUID | str) -> bool:
     check = app_settings.ADMIN_PERMISSION
     if check is None:
         return False
-    allowed = bool(check(request, str(enterprise_customer_uuid)))
+    try:
+        allowed = bool(check(request, str(enterprise_customer_uuid)))
+    except Exception:  # noqa: BLE001 - the host's code: whatever it raises, the caller is refused, not a 500
+        logger.exception(
+            "admin permission check raised: user=%s customer=%s",
+            getattr(request.user, "pk", None),
+            enterprise_customer_uuid,
+        )
+        raise PermissionDenied("Whether you administer this enterprise customer could not be checked.") from None
     if not allowed:
         logger.info(
             "admin permission refused: user=%s customer=%s",
@@ -49,27 +59,17 @@ class IsCustomerAdminForIntention(BasePermission):
         return is_customer_admin(request, obj.enterprise_customer_id)
 
 
-class SessionAuthenticationWithChallenge(SessionAuthentication):
+def base_permission_classes() -> list[type]:
     """
-    Session authentication that answers anonymous callers with 401, not 403.
+    Logged in, and not through a restricted application's JWT when edx-drf-extensions is installed.
 
-    DRF answers 401 only when the first authenticator names a ``WWW-Authenticate`` challenge; plain
-    session authentication names none, so a session-only host would otherwise tell anonymous callers
-    "forbidden" instead of "log in first".
+    Restricted applications are third parties holding client-credentials tokens; Open edX APIs that expose
+    learner data refuse them unless the view checks scopes, and this one checks none.
     """
-
-    def authenticate_header(self, request) -> str:
-        return 'Session realm="api"'
-
-
-def authentication_classes() -> list[type]:
-    """JWT (edx-drf-extensions) when installed, as Open edX services call with JWTs; then the session."""
-    classes: list[type] = []
+    classes: list[type] = [IsAuthenticated]
     try:
-        from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication  # noqa: PLC0415
+        from edx_rest_framework_extensions.permissions import NotJwtRestrictedApplication  # noqa: PLC0415
     except ImportError:  # pragma: no cover - exercised only on hosts without edx-drf-extensions
-        pass
-    else:
-        classes.append(JwtAuthentication)
-    classes.append(SessionAuthenticationWithChallenge)
+        return classes
+    classes.append(NotJwtRestrictedApplication)
     return classes

@@ -72,9 +72,10 @@ except ImportError:  # pragma: no cover - hosts without edx-drf-extensions
 else:
 
     class JwtAuthenticationScheme(OpenApiAuthenticationExtension):
-        """Describes edx-drf-extensions' JWT authentication (``Authorization: JWT <token>``) in the schema."""
+        """Describes JWT authentication (``Authorization: JWT <token>``, signed by the LMS) in the schema."""
 
         target_class = "edx_rest_framework_extensions.auth.jwt.authentication.JwtAuthentication"
+        match_subclasses = True  # the views use a subclass that verifies the signature first
         name = "jwtAuth"
 
         def get_security_definition(self, auto_schema) -> dict:
@@ -84,7 +85,7 @@ else:
 class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
     """The LMS session cookie (the learner portal and the admin use it)."""
 
-    target_class = "default_enrollments.rest_api.v1.permissions.SessionAuthenticationWithChallenge"
+    target_class = "default_enrollments.rest_api.v1.authentication.SessionAuthenticationWithChallenge"
     name = "sessionAuth"
 
     def get_security_definition(self, auto_schema) -> dict:

@@ -21,15 +21,15 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from default_enrollments import api
 from default_enrollments.data import Reason
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention
+from default_enrollments.rest_api.v1.authentication import authentication_classes
 from default_enrollments.rest_api.v1.permissions import (
     IsCustomerAdminForIntention,
-    authentication_classes,
+    base_permission_classes,
     is_customer_admin,
     is_staff,
 )
@@ -109,7 +109,7 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
     """Intentions for a customer's staff and admins; each learner's own status for that learner."""
 
     authentication_classes = authentication_classes()
-    permission_classes = [IsAuthenticated, IsCustomerAdminForIntention]
+    permission_classes = [*base_permission_classes(), IsCustomerAdminForIntention]
     serializer_class = DefaultEnterpriseEnrollmentIntentionSerializer
     pagination_class = IntentionPagination
     lookup_field = "uuid"
@@ -178,7 +178,7 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         ],
         responses={200: LearnerStatusSerializer, 400: ERRORS[400], 401: ERRORS[401]},
     )
-    @action(detail=False, methods=["get"], url_path="learner-status", permission_classes=[IsAuthenticated])
+    @action(detail=False, methods=["get"], url_path="learner-status", permission_classes=base_permission_classes())
     def learner_status(self, request) -> Response:
         customer_uuid = self.requested_customer_uuid()
         learner = self._learner_for_status()
