@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from default_enrollments.conf import app_settings
-from default_enrollments.exceptions import CatalogUnavailable
 
 
 def call_deadline(deadline: float | None) -> float:
@@ -28,17 +27,6 @@ def call_deadline(deadline: float | None) -> float:
     if total is None:
         total = float(app_settings.CATALOG_TIMEOUT) * (1 + max(0, int(app_settings.CATALOG_RETRIES)))
     return time.monotonic() + float(total)
-
-
-def request_timeout(deadline: float | None) -> float:
-    """Seconds the next request may take: ``CATALOG_TIMEOUT``, cut short by the caller's deadline."""
-    timeout = float(app_settings.CATALOG_TIMEOUT)
-    if deadline is None:
-        return timeout
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise CatalogUnavailable("The time budget for catalog requests is used up.")
-    return min(timeout, remaining)
 
 
 class CatalogClient(ABC):
