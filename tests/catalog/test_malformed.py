@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
+from django.urls import reverse
 from edx_django_utils.cache import RequestCache
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -22,6 +23,7 @@ from default_enrollments.catalog.base import CatalogClient
 from default_enrollments.catalog.resolution import resolve
 from default_enrollments.data import Reason
 from tests.catalog_server import course_document, course_run
+from tests.factories import StaffUserFactory
 from tests.learners import DEMO_RUN, World, lms_enrollments
 
 CUSTOMER = "11111111-1111-1111-1111-111111111111"
@@ -172,6 +174,29 @@ def test_a_login_enrolls_the_well_formed_intentions_beside_a_malformed_one(catal
     assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
     status = api.get_learner_status(learner, world.customer.uuid)
     assert [(s.content_key, s.reason) for s in status.not_enrollable] == [(ODD_COURSE, Reason.NO_MODE)]
+
+
+@pytest.mark.django_db
+def test_the_admin_list_and_learner_status_answer_beside_a_malformed_document(catalog_server, client):
+    world = World(catalog_server)
+    world.demo_course()
+    world.course(ODD_COURSE, [ODD_RUN])["course_runs"][0]["seats"] = True
+    world.intention()
+    world.intention(ODD_COURSE)
+    learner = world.learner()
+    client.force_login(StaffUserFactory())
+
+    changelist = client.get(reverse("admin:default_enrollments_defaultenterpriseenrollmentintention_changelist"))
+    status = client.get(
+        reverse("default_enrollments:default-enterprise-enrollment-intentions-learner-status"),
+        {"enterprise_customer_uuid": str(world.customer.uuid), "lms_user_id": learner.pk},
+    )
+
+    assert changelist.status_code == 200 and DEMO_RUN in changelist.content.decode()
+    assert status.status_code == 200, status.content[:500]
+    assert [i["content_key"] for i in status.json()["enrollment_statuses"]["needs_enrollment"]["enrollable"]] == [
+        "edX+DemoX"
+    ]
 
 
 # --- anything unexpected is that key's reason ----------------------------------------------------------
