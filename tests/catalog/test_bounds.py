@@ -264,3 +264,18 @@ def test_pagination_stops_at_the_page_cap(catalog_server):
     with pytest.raises(CatalogResponseError, match=f"past {MAX_PAGES} pages"):
         EnterpriseCatalogApiClient().get_course_documents(keys)
     assert len(catalog_server.requests_to("content-metadata")) == MAX_PAGES
+
+
+# --- logs ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_errors_and_logs_never_quote_the_catalogs_answer(catalog_server, caplog):
+    caplog.set_level(logging.DEBUG, logger="default_enrollments")
+    catalog_server.answer_garbage("text")
+    intention = api.LiveIntention(uuid.uuid4(), CUSTOMER, "edX+DemoX")
+
+    (resolution,) = api.resolve_intentions([intention]).values()
+
+    assert resolution.reason == Reason.CATALOG_UNAVAILABLE and "not JSON" in resolution.message
+    assert "confused" not in resolution.message and "confused" not in caplog.text
