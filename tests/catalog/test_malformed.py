@@ -248,10 +248,16 @@ def test_resolve_never_raises_on_a_document_it_cannot_read():
 
 # --- the fuzz ------------------------------------------------------------------------------------------
 
+
+
+def _containers(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12) | st.sampled_from([ODD_RUN, ODD_COURSE, "verified", "published", ""]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    _containers,
     max_leaves=6,
 )
 PLACES = (
@@ -266,7 +272,7 @@ PLACES = (
 
 
 @hypothesis_settings(
-    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(place=PLACES, value=st.one_of(st.just(MISSING), JSON_VALUES), page_count=JSON_VALUES)
 def test_fuzz_no_answer_escapes_and_siblings_resolve(catalog_server, place, value, page_count):
