@@ -63,8 +63,7 @@ class _BoundedOAuthAPIClient(OAuthAPIClient):
     def __init__(self, base_url: str, client_id: str, client_secret: str) -> None:
         super().__init__(base_url, client_id, client_secret)
         mount_watched_adapter(self)
-        self._token_session = requests.Session()
-        mount_watched_adapter(self._token_session)
+        self._token_session: requests.Session | None = None  # made on the first token request
         self._token_url = base_url.rstrip("/") + "/oauth2/access_token"
         digest = hashlib.sha256(f"{client_id}\x1f{self._token_url}".encode()).hexdigest()[:40]
         self._token_cache_key = f"default_enrollments:catalog:token:{digest}"
@@ -87,6 +86,9 @@ class _BoundedOAuthAPIClient(OAuthAPIClient):
             "client_secret": self._client_secret,
             "token_type": "jwt",
         }
+        if self._token_session is None:
+            self._token_session = requests.Session()
+            mount_watched_adapter(self._token_session)
         answer = exchange(
             self._token_session, "POST", self._token_url, deadline=_exchange_deadline(deadline),
             max_bytes=_max_bytes(), what="The OAuth2 token request", data=form,
@@ -153,9 +155,15 @@ class EnterpriseCatalogApiClient(CatalogClient):
         )
         self.api_url = (self.api_url or "").rstrip("/") + "/"
         self.cache_namespace = self.api_url
-        self._session = (
-            _BoundedOAuthAPIClient(_provider_root(provider_url), client_id, client_secret) if not missing else None
-        )
+        self._credentials = (_provider_root(provider_url), client_id, client_secret) if not missing else None
+        self._http: _BoundedOAuthAPIClient | None = None
+
+    @property
+    def _session(self) -> _BoundedOAuthAPIClient | None:
+        """The HTTP session, made on the first request: a call answered from the cache needs none."""
+        if self._http is None and self._credentials is not None:
+            self._http = _BoundedOAuthAPIClient(*self._credentials)
+        return self._http
 
     # --- the interface -------------------------------------------------------------------------
 
@@ -256,7 +264,7 @@ class EnterpriseCatalogApiClient(CatalogClient):
 
     def _request(self, method: str, url: str, deadline: float, what: str, **kwargs: Any) -> Any:
         """One call, with retries for idempotent GETs; returns the decoded JSON or raises a ``CatalogError``."""
-        if self._session is None:
+        if self._credentials is None:
             raise CatalogUnavailable(self._configuration_problem)
         attempts = 1 + (max(0, int(app_settings.CATALOG_RETRIES)) if method == "GET" else 0)
         for attempt in range(1, attempts + 1):
