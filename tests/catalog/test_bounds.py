@@ -70,6 +70,18 @@ def test_a_dripping_answer_ends_at_the_deadline_and_is_not_retried(catalog_serve
     assert get_catalog().get_course_documents(["edX+DemoX"])["edX+DemoX"]["key"] == "edX+DemoX"
 
 
+def test_under_a_dripping_catalog_intentions_get_a_transient_reason_in_time(catalog_server, demo_course):
+    warm_token()
+    catalog_server.drip(DRIP_SECONDS)
+    intention = api.LiveIntention(uuid.uuid4(), CUSTOMER, "edX+DemoX")
+
+    started = time.monotonic()
+    (resolution,) = api.resolve_intentions([intention], deadline=time.monotonic() + 1).values()
+
+    assert time.monotonic() - started < 1 + MARGIN
+    assert resolution.reason == Reason.CATALOG_UNAVAILABLE and "timed out" in resolution.message
+
+
 def test_catalog_timeout_bounds_each_exchange_by_wall_clock(catalog_server, demo_course, settings):
     app_settings(settings, CATALOG_TIMEOUT=0.6)
     warm_token()
