@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "CATALOG_TIMEOUT": 5.0,  # seconds, for every catalog request
     "CATALOG_RETRIES": 2,  # extra attempts for idempotent GETs on connection errors and 502/503/504
     "CATALOG_PAGE_SIZE": 100,
+    "CATALOG_MAX_RESPONSE_BYTES": 4 * 1024 * 1024,  # a larger answer (token answers too) is refused
+    "CATALOG_CALL_TIMEOUT": None,  # seconds for a whole call when the caller sets no deadline
+    # (token, pages, retries); None: CATALOG_TIMEOUT × (1 + CATALOG_RETRIES)
     "CATALOG_FIXTURE": None,  # JSON file read by the static client
     "CACHE_TIMEOUT": 300,  # seconds a catalog answer is kept in the Django cache
     "CACHE_ALIAS": "default",

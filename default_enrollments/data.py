@@ -51,6 +51,7 @@ class Reason(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     NO_MODE = "no_enrollable_mode"
     CATALOG_UNAVAILABLE = "catalog_unavailable"
+    CATALOG_MALFORMED = "catalog_answer_malformed"  # the catalog's answer for this key could not be read
     ENROLLMENT_REFUSED = "enrollment_refused"
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
 

@@ -2,7 +2,8 @@
 A loopback enterprise-catalog service for tests: real HTTP on 127.0.0.1, the real endpoint shapes.
 
 It answers the OAuth2 token endpoint and the four enterprise-catalog endpoints the app calls, records
-every request, and can be told to fail (status codes, garbage, hangs, refused connections) so tests
+every request, and can be told to fail (status codes, garbage, hangs, answers dripped a byte at a time,
+oversized answers, refused connections) or to answer with documents and links of any shape, so tests
 can see how the app behaves when the catalog misbehaves.
 
 Usage (the ``catalog_server`` fixture in ``tests/conftest.py`` does the wiring)::
@@ -147,12 +148,15 @@ class RecordedRequest:
 
 @dataclass
 class _Failure:
-    kind: str  # "status" | "garbage" | "hang"
+    kind: str  # "status" | "garbage" | "hang" | "drip" | "large"
     status: int = 500
     garbage: str = "text"
     seconds: float = 0.0
     times: int | None = None  # None: until recover()
     token: bool = False  # also applies to the token endpoint
+    drip_headers: bool = False  # "drip": the status line and headers too, not only the body
+    size: int = 0  # "large": bytes of the answer
+    declare_length: bool = True  # "large": send Content-Length (else the body ends when the connection does)
 
 
 @dataclass
@@ -166,6 +170,12 @@ class CatalogServer:
     catalogs: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     max_page_size: int = 100  # the service caps ``page_size`` like enterprise-catalog does
+    # Answers of any shape: appended to every content-metadata page's results, as they are.
+    extra_results: list[Any] = field(default_factory=list)
+    # When set, content-metadata pages link their ``next`` page on this root URL (another host) instead.
+    next_root: str | None = None
+    # Fields that replace those of every content-metadata page (``count``, ``next``, …), whatever their shape.
+    page_fields: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -174,6 +184,7 @@ class CatalogServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
+        self.large_bytes_sent = 0  # how much of the last ``answer_large`` answer went out before the client left
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -246,8 +257,9 @@ class CatalogServer:
         return self.add_document(document)
 
     def add_document(self, document: dict) -> dict:
+        """Add (or replace, by key) a course document; any of its fields may have any shape."""
         with self._lock:
-            self.courses = [doc for doc in self.courses if doc["key"].lower() != document["key"].lower()]
+            self.courses = [doc for doc in self.courses if _key_of(doc) != _key_of(document) or not _key_of(doc)]
             self.courses.append(document)
         return document
 
@@ -273,6 +285,16 @@ class CatalogServer:
     def hang(self, seconds: float, *, times: int | None = None, token: bool = False) -> None:
         """Sleep before answering (woken early by ``stop()``)."""
         self._failure = _Failure("hang", seconds=seconds, times=times, token=token)
+
+    def drip(self, interval: float, *, times: int | None = None, token: bool = False, headers: bool = False) -> None:
+        """Answer normally, but one byte every ``interval`` seconds: the body, and with ``headers`` the head too."""
+        self._failure = _Failure("drip", seconds=interval, times=times, token=token, drip_headers=headers)
+
+    def answer_large(
+        self, size: int, *, declare_length: bool = True, times: int | None = None, token: bool = False
+    ) -> None:
+        """Answer 200 with ``size`` bytes of JSON (a string), with or without a Content-Length."""
+        self._failure = _Failure("large", size=size, declare_length=declare_length, times=times, token=token)
 
     def recover(self) -> None:
         self._failure = None
@@ -311,15 +333,16 @@ class CatalogServer:
         """The course document for a course key, or the parent course of a run key (case-insensitive)."""
         wanted = (content_key or "").lower()
         for document in self.courses:
-            if document["key"].lower() == wanted:
+            if _key_of(document) == wanted:
                 return document
-            if any(run.get("key", "").lower() == wanted for run in document.get("course_runs", [])):
+            runs = document.get("course_runs")
+            if any(_key_of(run) == wanted for run in (runs if isinstance(runs, list) else [])):
                 return document
         return None
 
     def _course_key_of(self, content_key: str) -> str:
         document = self.find_document(content_key)
-        if document is not None:
+        if document is not None and isinstance(document.get("key"), str):
             return document["key"]
         return parent_course_key(content_key) or content_key
 
@@ -329,6 +352,12 @@ class CatalogServer:
 
     def customer_catalogs(self, customer_uuid: str) -> dict[str, set[str]]:
         return self.catalogs.get(str(customer_uuid), {})
+
+
+def _key_of(item: Any) -> str:
+    """The lower-cased ``key`` of a document or run, or "" when it has none (documents may have any shape)."""
+    key = item.get("key") if isinstance(item, Mapping) else None
+    return key.lower() if isinstance(key, str) else ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -368,9 +397,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.catalog.requests.append(recorded)
 
         failure = self.catalog._take_failure(recorded.is_token_request)
+        self._drip = failure if failure is not None and failure.kind == "drip" else None
         if failure is not None:
+            if failure.kind == "large":
+                return self._send_large(failure)
             if failure.kind == "hang":
                 self.catalog._stopping.wait(failure.seconds)
+            elif failure.kind == "drip":
+                pass  # answered normally, slowly (``_send_raw``)
             elif failure.kind == "status":
                 return self._send(failure.status, {"detail": f"Injected failure {failure.status}."})
             elif failure.garbage == "text":
@@ -388,6 +422,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_raw(status, json.dumps(payload).encode(), "application/json")
 
     def _send_raw(self, status: int, data: bytes, content_type: str) -> None:
+        if getattr(self, "_drip", None) is not None:
+            return self._send_dripping(status, data, content_type)
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -396,6 +432,52 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
+
+    def _send_dripping(self, status: int, data: bytes, content_type: str) -> None:
+        """The whole answer, a byte every ``interval`` (the head at once unless ``drip_headers``)."""
+        head = (
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        ).encode()
+        slow = head + data if self._drip.drip_headers else data
+        try:
+            if not self._drip.drip_headers:
+                self.wfile.write(head)
+                self.wfile.flush()
+            for index in range(len(slow)):
+                if self.catalog._stopping.wait(self._drip.seconds):
+                    return
+                self.wfile.write(slow[index:index + 1])
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up: what the tests want to see
+        finally:
+            self.close_connection = True
+
+    def _send_large(self, failure: _Failure) -> None:
+        """200 with ``failure.size`` bytes of a JSON string, sent in pieces as fast as the client reads."""
+        piece = b"x" * 65536
+        sent = 0
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if failure.declare_length:
+                self.send_header("Content-Length", str(failure.size))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b'"')
+            sent += 1
+            while sent < failure.size - 1 and not self.catalog._stopping.is_set():
+                chunk = piece[: min(len(piece), failure.size - 1 - sent)]
+                self.wfile.write(chunk)
+                sent += len(chunk)
+            self.wfile.write(b'"')
+        except OSError:
+            pass  # the client stopped reading: what the tests want to see
+        finally:
+            self.close_connection = True
+        self.catalog.large_bytes_sent = sent
 
     # --- endpoints -----------------------------------------------------------------------------
 
@@ -439,12 +521,13 @@ class _Handler(BaseHTTPRequestHandler):
             if document is not None and all(document is not other for other in documents):
                 documents.append(document)
         start = (page - 1) * page_size
-        results = documents[start:start + page_size]
+        results = documents[start:start + page_size] + list(self.catalog.extra_results)
 
         def page_url(number: int) -> str:
             params = {key: values for key, values in query.items() if key != "page"}
             params["page"] = [str(number)]
-            return f"{self.catalog.api_url}content-metadata/?{urlencode(params, doseq=True)}"
+            root = f"{self.catalog.next_root}/api/v1/" if self.catalog.next_root else self.catalog.api_url
+            return f"{root}content-metadata/?{urlencode(params, doseq=True)}"
 
         self._send(
             200,
@@ -453,6 +536,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "next": page_url(page + 1) if start + page_size < len(documents) else None,
                 "previous": page_url(page - 1) if page > 1 else None,
                 "results": results,
+                **self.catalog.page_fields,
             },
         )
 

@@ -12,18 +12,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from default_enrollments.conf import app_settings
-from default_enrollments.exceptions import CatalogUnavailable
 
 
-def request_timeout(deadline: float | None) -> float:
-    """Seconds the next request may take: ``CATALOG_TIMEOUT``, cut short by the caller's deadline."""
-    timeout = float(app_settings.CATALOG_TIMEOUT)
-    if deadline is None:
-        return timeout
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise CatalogUnavailable("The time budget for catalog requests is used up.")
-    return min(timeout, remaining)
+def call_deadline(deadline: float | None) -> float:
+    """
+    The deadline of one catalog call: the caller's, or ``CATALOG_CALL_TIMEOUT`` seconds from now.
+
+    The admin, the API and the commands set no deadline of their own; their calls are bounded all the same
+    (by default ``CATALOG_TIMEOUT`` for each attempt ``CATALOG_RETRIES`` allows).
+    """
+    if deadline is not None:
+        return deadline
+    total = app_settings.CATALOG_CALL_TIMEOUT
+    if total is None:
+        total = float(app_settings.CATALOG_TIMEOUT) * (1 + max(0, int(app_settings.CATALOG_RETRIES)))
+    return time.monotonic() + float(total)
 
 
 class CatalogClient(ABC):
@@ -69,6 +72,7 @@ class CatalogClient(ABC):
         result: dict[str, list[str]] = {key: [] for key in run_keys}
         if not run_keys:
             return {}
+        deadline = call_deadline(deadline)  # one bound over the 1 + N requests
         candidates = self.get_catalogs_holding_any(enterprise_customer_uuid, run_keys, deadline=deadline)
         for catalog_uuid in sorted(str(uuid) for uuid in candidates):
             members = self.filter_content_items(enterprise_customer_uuid, run_keys, [catalog_uuid], deadline=deadline)

@@ -13,6 +13,7 @@ so no answer outlives ``CACHE_TIMEOUT``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,8 @@ from default_enrollments.keys import MalformedKey, content_type_for_key
 
 CACHE_VERSION = 3
 KEY_PREFIX = f"default_enrollments:catalog:v{CACHE_VERSION}"
+
+logger = logging.getLogger(__name__)
 
 
 class CachedCatalogClient(CatalogClient):
@@ -100,7 +103,8 @@ class CachedCatalogClient(CatalogClient):
         The whole batch is one cache entry, keyed by the keys as written (a resolution's messages quote
         them); a miss resolves from the cached or fetched documents and stores the batch until its oldest
         document expires. A hit parses no key: checking a run key's syntax costs more than reading it.
-        Malformed keys resolve as such without a request. Failures raise and store nothing.
+        Malformed keys resolve as such without a request. Failures raise and store nothing; a document that
+        cannot be read costs only its own keys (``catalog_answer_malformed``) and keeps the batch out of the cache.
         """
         keys = list(dict.fromkeys(key for key in content_keys if key))
         if not keys:
@@ -113,6 +117,11 @@ class CachedCatalogClient(CatalogClient):
         well_formed = [key for key in keys if _is_well_formed(key)]  # a malformed key is never sent to the catalog
         documents, oldest = self._documents(well_formed, deadline) if well_formed else ({}, time.time())
         resolutions = {key: resolve(key, documents.get(key)) for key in keys}
+        unreadable = [key for key, resolution in resolutions.items() if resolution.reason == Reason.CATALOG_MALFORMED]
+        if unreadable:
+            # Ids only: the document itself is another service's answer and stays out of the logs.
+            logger.warning("catalog_answer_malformed content_keys=%s", ",".join(unreadable))
+            return resolutions  # not stored: the next call reads the (cached) documents again
         timeout = app_settings.CACHE_TIMEOUT
         if timeout is not None and oldest is not None:
             timeout -= time.time() - oldest  # the batch expires with its oldest document

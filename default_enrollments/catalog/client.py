@@ -1,22 +1,31 @@
 """
 The enterprise-catalog HTTP client: OAuth2 client credentials (JWT) through edx-rest-api-client.
 
-Bounded and honest: every request (the token request too) has a timeout no longer than
-``CATALOG_TIMEOUT`` or what is left of the caller's deadline; only idempotent GETs are retried, and
-only on connection errors and 502/503/504; an answer of the wrong shape is an error, never an empty result.
+Bounded and honest: every exchange (the token request too) ends within ``CATALOG_TIMEOUT`` seconds of wall
+clock or what is left of the caller's deadline, connect, headers and body together, and reads at most
+``CATALOG_MAX_RESPONSE_BYTES``; a call without a deadline gets ``CATALOG_CALL_TIMEOUT``. Only idempotent
+GETs are retried, and only when nothing of an answer arrived or on 502/503/504. ``next`` links are followed
+only on the configured catalog's origin. An answer of the wrong shape is an error, never an empty result;
+a document of the wrong shape inside an answer is absent, and costs only the keys that name it.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import math
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
+from edx_django_utils.cache import TieredCache
 from edx_rest_api_client.client import OAuthAPIClient
 
-from default_enrollments.catalog.base import CatalogClient, request_timeout
+from default_enrollments.catalog.base import CatalogClient, call_deadline
+from default_enrollments.catalog.http import Answer, RetryableFailure, exchange, mount_watched_adapter
 from default_enrollments.conf import app_settings
 from default_enrollments.exceptions import CatalogResponseError, CatalogUnavailable
 from default_enrollments.keys import course_key_for_run
@@ -25,15 +34,85 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 BACKOFF_SECONDS = 0.1  # doubled on each retry
-MAX_PAGES = 1000  # a runaway ``next`` chain is an error, not an endless loop
+# A batch asks for at most 2 × CATALOG_PAGE_SIZE identifiers, a page or two at the service's page size: a
+# longer ``next`` chain is an error, not a loop.
+MAX_PAGES = 10
+TOKEN_EXPIRY_MARGIN = 60  # seconds: a token this close to its expiry is fetched anew
+MAX_TOKEN_LIFETIME = 24 * 3600  # a provider's "expires_in" beyond this is not believed
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _exchange_deadline(deadline: float) -> float:
+    """One exchange ends within ``CATALOG_TIMEOUT`` seconds, and never after the call's deadline."""
+    return min(deadline, time.monotonic() + float(app_settings.CATALOG_TIMEOUT))
+
+
+def _max_bytes() -> int:
+    return max(1, int(app_settings.CATALOG_MAX_RESPONSE_BYTES))
 
 
 class _BoundedOAuthAPIClient(OAuthAPIClient):
-    """``OAuthAPIClient`` whose token request obeys the same timeout as the request it precedes."""
+    """
+    ``OAuthAPIClient`` whose token request is a bounded exchange.
 
-    def authenticate(self, timeout: float) -> None:
-        self._timeout = timeout
+    The library fetches tokens with a plain ``requests.post``, bounded per socket read only; here the token
+    comes from one watched exchange (deadline and size cap) and is cached in the ``TieredCache`` as the
+    library would, under a key of this app's.
+    """
+
+    def __init__(self, base_url: str, client_id: str, client_secret: str) -> None:
+        super().__init__(base_url, client_id, client_secret)
+        mount_watched_adapter(self)
+        self._token_session: requests.Session | None = None  # made on the first token request
+        self._token_url = base_url.rstrip("/") + "/oauth2/access_token"
+        digest = hashlib.sha256(f"{client_id}\x1f{self._token_url}".encode()).hexdigest()[:40]
+        self._token_cache_key = f"default_enrollments:catalog:token:{digest}"
+        self._deadline: float | None = None
+
+    def authenticate(self, deadline: float) -> None:
+        """Hold a valid token, fetching one within ``deadline`` when none is cached."""
+        self._deadline = deadline
         self._ensure_authentication()
+
+    def _ensure_authentication(self) -> None:
+        cached = TieredCache.get_cached_response(self._token_cache_key)
+        if cached.is_found:
+            self.auth.token = cached.value
+            return
+        deadline = self._deadline if self._deadline is not None else call_deadline(None)
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+            "token_type": "jwt",
+        }
+        if self._token_session is None:
+            self._token_session = requests.Session()
+            mount_watched_adapter(self._token_session)
+        answer = exchange(
+            self._token_session, "POST", self._token_url, deadline=_exchange_deadline(deadline),
+            max_bytes=_max_bytes(), what="The OAuth2 token request", data=form,
+        )
+        token, expires_in = _read_token(answer)
+        if expires_in > TOKEN_EXPIRY_MARGIN:
+            TieredCache.set_all_tiers(self._token_cache_key, token, int(expires_in) - TOKEN_EXPIRY_MARGIN)
+        self.auth.token = token
+
+
+def _read_token(answer: Answer) -> tuple[str, float]:
+    """The access token and its lifetime in seconds from the provider's answer, or ``CatalogUnavailable``."""
+    if answer.status >= 400:
+        raise CatalogUnavailable(f"No access token from the OAuth2 provider (status {answer.status}).")
+    try:
+        payload = json.loads(answer.body)
+    except (ValueError, RecursionError):
+        payload = None
+    token = payload.get("access_token") if isinstance(payload, dict) else None
+    expires_in = payload.get("expires_in") if isinstance(payload, dict) else None
+    lifetime_ok = isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and math.isfinite(expires_in)
+    if not isinstance(token, str) or not token or not lifetime_ok:
+        raise CatalogUnavailable(f"No access token from the OAuth2 provider (status {answer.status}): malformed.")
+    return token, min(float(expires_in), MAX_TOKEN_LIFETIME)
 
 
 def _provider_root(url: str) -> str:
@@ -76,9 +155,15 @@ class EnterpriseCatalogApiClient(CatalogClient):
         )
         self.api_url = (self.api_url or "").rstrip("/") + "/"
         self.cache_namespace = self.api_url
-        self._session = (
-            _BoundedOAuthAPIClient(_provider_root(provider_url), client_id, client_secret) if not missing else None
-        )
+        self._credentials = (_provider_root(provider_url), client_id, client_secret) if not missing else None
+        self._http: _BoundedOAuthAPIClient | None = None
+
+    @property
+    def _session(self) -> _BoundedOAuthAPIClient | None:
+        """The HTTP session, made on the first request: a call answered from the cache needs none."""
+        if self._http is None and self._credentials is not None:
+            self._http = _BoundedOAuthAPIClient(*self._credentials)
+        return self._http
 
     # --- the interface -------------------------------------------------------------------------
 
@@ -88,6 +173,7 @@ class EnterpriseCatalogApiClient(CatalogClient):
         keys = list(dict.fromkeys(key for key in content_keys if key))
         if not keys:
             return {}
+        deadline = call_deadline(deadline)
         documents: list[dict] = []
         chunk = max(1, int(app_settings.CATALOG_PAGE_SIZE))
         for start in range(0, len(keys), chunk):
@@ -109,12 +195,12 @@ class EnterpriseCatalogApiClient(CatalogClient):
         if catalog_uuids:
             body["catalog_uuids"] = [str(uuid) for uuid in catalog_uuids]
         url = self._url(f"enterprise-customer/{quote(str(enterprise_customer_uuid), safe='')}/filter_content_items/")
-        payload = self._request("POST", url, deadline, json=body)
+        payload = self._request("POST", url, call_deadline(deadline), "filter_content_items", json=body)
         filtered = payload.get("filtered_content_keys") if isinstance(payload, Mapping) else None
-        if not isinstance(filtered, list) or not all(isinstance(key, str) for key in filtered):
-            raise CatalogResponseError(f"filter_content_items answered without a list of filtered_content_keys: {url}")
+        if not isinstance(filtered, list):
+            raise CatalogResponseError("filter_content_items answered without a list of filtered_content_keys.")
         wanted = {key.lower(): key for key in keys}
-        return {wanted[key.lower()] for key in filtered if key.lower() in wanted}
+        return {wanted[key.lower()] for key in filtered if isinstance(key, str) and key.lower() in wanted}
 
     def get_catalogs_holding_any(
         self, enterprise_customer_uuid: Any, content_keys: Sequence[str], *, deadline: float | None = None
@@ -124,127 +210,128 @@ class EnterpriseCatalogApiClient(CatalogClient):
             return ()
         url = self._url(f"enterprise-customer/{quote(str(enterprise_customer_uuid), safe='')}/contains_content_items/")
         params = {"course_run_ids": keys, "get_catalogs_containing_specified_content_ids": "true"}
-        payload = self._request("GET", url, deadline, params=params)
+        payload = self._request("GET", url, call_deadline(deadline), "contains_content_items", params=params)
         if not isinstance(payload, Mapping) or not isinstance(payload.get("contains_content_items"), bool):
-            raise CatalogResponseError(f"contains_content_items answered without contains_content_items: {url}")
+            raise CatalogResponseError("contains_content_items answered without contains_content_items.")
         catalog_list = payload.get("catalog_list", [] if not payload["contains_content_items"] else None)
-        if not isinstance(catalog_list, list) or not all(isinstance(uuid, str) for uuid in catalog_list):
-            raise CatalogResponseError(f"contains_content_items answered without a catalog_list: {url}")
-        return tuple(dict.fromkeys(catalog_list))
+        if not isinstance(catalog_list, list):
+            raise CatalogResponseError("contains_content_items answered without a catalog_list.")
+        # Catalog ids are UUIDs; anything else in the list is absent (each one would cost a request).
+        return tuple(dict.fromkeys(str(uuid.UUID(item)) for item in catalog_list if _is_uuid(item)))
 
     # --- HTTP ----------------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
         return self.api_url + path
 
-    def _fetch_documents(self, keys: list[str], deadline: float | None) -> list[dict]:
+    def _on_catalog_origin(self, url: str) -> bool:
+        """Whether ``url`` has the configured catalog's scheme, host and port (and no credentials of its own)."""
+        return _origin(url) is not None and _origin(url) == _origin(self.api_url)
+
+    def _fetch_documents(self, keys: list[str], deadline: float) -> list[dict]:
         """
         One batch request (following ``next``) for the parent course documents of ``keys``.
 
         Run keys bring their course key along, so a run missing from a known course is reported as
-        such rather than as unknown content.
+        such rather than as unknown content. A ``next`` link off the catalog's origin would carry the
+        service token elsewhere: the whole answer is refused instead.
         """
         parents = (course_key_for_run(key) for key in keys)
         identifiers = list(dict.fromkeys([*keys, *(parent for parent in parents if parent)]))
-        url: str | None = self._url("content-metadata/")
+        url = self._url("content-metadata/")
         params: dict[str, Any] | None = {
             "content_identifiers": identifiers,
             "coerce_to_parent_course": "true",
             "page_size": max(1, int(app_settings.CATALOG_PAGE_SIZE)),
         }
         documents: list[dict] = []
-        for _ in range(MAX_PAGES):
-            payload = self._request("GET", url, deadline, params=params)
+        for page in range(1, MAX_PAGES + 1):
+            payload = self._request("GET", url, deadline, f"content-metadata page {page}", params=params)
             results = payload.get("results") if isinstance(payload, Mapping) else None
-            next_url = payload.get("next") if isinstance(payload, Mapping) else None
-            if not isinstance(results, list) or not all(_is_course_document(doc) for doc in results):
-                raise CatalogResponseError(f"content-metadata answered without a list of course documents: {url}")
-            if next_url is not None and not isinstance(next_url, str):
-                raise CatalogResponseError(f"content-metadata answered with a malformed next link: {url}")
-            documents.extend(results)
-            if not next_url:
+            if not isinstance(results, list):
+                raise CatalogResponseError("content-metadata answered without a list of results.")
+            documents.extend(document for document in results if _is_course_document(document))
+            next_url = payload.get("next")
+            if not isinstance(next_url, str) or not next_url:  # the last page (a next of the wrong type is absent)
                 return documents
+            if not self._on_catalog_origin(next_url):
+                logger.warning("catalog_next_link_refused page=%s content_keys=%s", page, len(keys))
+                raise CatalogResponseError("content-metadata answered with a next link off the catalog's origin.")
+            if not results:
+                raise CatalogResponseError("content-metadata answered an empty page with a next link.")
             url, params = next_url, None  # the next link carries the query
-        raise CatalogResponseError(f"content-metadata kept paginating past {MAX_PAGES} pages: {url}")
+        raise CatalogResponseError(f"content-metadata kept paginating past {MAX_PAGES} pages.")
 
-    def _request(self, method: str, url: str, deadline: float | None, **kwargs: Any) -> Any:
+    def _request(self, method: str, url: str, deadline: float, what: str, **kwargs: Any) -> Any:
         """One call, with retries for idempotent GETs; returns the decoded JSON or raises a ``CatalogError``."""
-        if self._session is None:
+        if self._credentials is None:
             raise CatalogUnavailable(self._configuration_problem)
         attempts = 1 + (max(0, int(app_settings.CATALOG_RETRIES)) if method == "GET" else 0)
         for attempt in range(1, attempts + 1):
-            retryable = self._attempt(method, url, deadline, attempt, attempts, **kwargs)
-            if not isinstance(retryable, _Retry):
-                return retryable
-            pause = BACKOFF_SECONDS * 2 ** (attempt - 1)
-            if deadline is not None:
-                pause = min(pause, max(0.0, deadline - time.monotonic()))
-            time.sleep(pause)
-        raise CatalogUnavailable(f"{method} {url} failed after {attempts} attempts: {retryable.problem}")
+            try:
+                return self._attempt(method, url, deadline, what, **kwargs)
+            except RetryableFailure as exc:
+                self._log_failure(what, attempt, exc)
+                if attempt == attempts:
+                    if attempts == 1:
+                        raise CatalogUnavailable(str(exc)) from exc
+                    raise CatalogUnavailable(f"{what} failed after {attempts} attempts: {exc}") from exc
+                pause = BACKOFF_SECONDS * 2 ** (attempt - 1)
+                if deadline - time.monotonic() <= pause:
+                    raise CatalogUnavailable(f"{what} failed and no time is left to try again: {exc}") from exc
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(self, method: str, url: str, deadline: float | None, attempt: int, attempts: int, **kwargs: Any):
-        last = attempt == attempts
-        try:
-            self._session.authenticate(request_timeout(deadline))
-        except requests.Timeout as exc:
-            raise CatalogUnavailable(f"The OAuth2 token request timed out: {exc}") from exc
-        except requests.ConnectionError as exc:
-            if not last:
-                return _Retry(f"token request: {exc}")
-            raise CatalogUnavailable(f"The OAuth2 provider refused the connection: {exc}") from exc
-        except (requests.RequestException, ValueError, TypeError, KeyError) as exc:
-            status = getattr(getattr(exc, "response", None), "status_code", None)
-            raise CatalogUnavailable(f"No access token from the OAuth2 provider (status {status}): {exc}") from exc
-
-        try:
-            response = self._session.request(method, url, timeout=request_timeout(deadline), **kwargs)
-        except requests.Timeout as exc:
-            self._log_failure(method, url, attempt, f"timeout: {exc}")
-            raise CatalogUnavailable(f"{method} {url} timed out: {exc}") from exc
-        except requests.ConnectionError as exc:
-            self._log_failure(method, url, attempt, f"connection error: {exc}")
-            if not last:
-                return _Retry(str(exc))
-            raise CatalogUnavailable(f"{method} {url} could not connect: {exc}") from exc
-        except requests.RequestException as exc:
-            raise CatalogUnavailable(f"{method} {url} failed: {exc}") from exc
-
-        status = response.status_code
-        if status in RETRY_STATUSES and not last:
-            self._log_failure(method, url, attempt, f"status {status}")
-            return _Retry(f"status {status}")
+    def _attempt(self, method: str, url: str, deadline: float, what: str, **kwargs: Any) -> Any:
+        self._session.authenticate(deadline)
+        answer = exchange(
+            self._session, method, url, deadline=_exchange_deadline(deadline), max_bytes=_max_bytes(), what=what,
+            **kwargs,
+        )
+        status = answer.status
+        if status in RETRY_STATUSES:
+            raise RetryableFailure(f"{what} answered {status}.")
         if status >= 500 or status == 429:
-            self._log_failure(method, url, attempt, f"status {status}")
-            raise CatalogUnavailable(f"{method} {url} answered {status}.")
+            self._log_failure(what, 1, f"status {status}")
+            raise CatalogUnavailable(f"{what} answered {status}.")
         if status >= 400:
-            raise CatalogResponseError(f"{method} {url} answered {status}: {response.text[:200]!r}")
+            raise CatalogResponseError(f"{what} answered {status} ({len(answer.body)} bytes).")
         try:
-            return response.json()
-        except ValueError as exc:
-            raise CatalogResponseError(
-                f"{method} {url} answered {status} with something that is not JSON: {response.text[:200]!r}"
-            ) from exc
+            return json.loads(answer.body)
+        except (ValueError, RecursionError) as exc:
+            raise CatalogResponseError(f"{what} answered {status} with something that is not JSON.") from exc
 
     @staticmethod
-    def _log_failure(method: str, url: str, attempt: int, problem: str) -> None:
-        logger.warning(
-            "catalog_request_failed method=%s url=%s attempt=%s problem=%s",
-            method, url, attempt, problem,
-            extra={"catalog_url": url, "attempt": attempt},
-        )
+    def _log_failure(what: str, attempt: int, problem: Any) -> None:
+        logger.warning("catalog_request_failed request=%r attempt=%s problem=%s", what, attempt, problem)
 
 
-class _Retry:
-    def __init__(self, problem: str) -> None:
-        self.problem = problem
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL without user info; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None or parts.password is not None:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_course_document(document: Any) -> bool:
-    return (
-        isinstance(document, Mapping)
-        and isinstance(document.get("key"), str)
-        and isinstance(document.get("course_runs", []), list)
-    )
+    """A document the app can match to a key; one of another shape is absent (its keys are unknown content)."""
+    return isinstance(document, Mapping) and isinstance(document.get("key"), str)
 
 
 def _match_documents(keys: Sequence[str], documents: Sequence[Mapping]) -> dict[str, dict | None]:
@@ -254,7 +341,8 @@ def _match_documents(keys: Sequence[str], documents: Sequence[Mapping]) -> dict[
         by_key.setdefault(document["key"].lower(), dict(document))
     by_run: dict[str, dict] = {}
     for document in by_key.values():
-        for run in document.get("course_runs") or []:
+        runs = document.get("course_runs")
+        for run in runs if isinstance(runs, list) else ():
             if isinstance(run, Mapping) and isinstance(run.get("key"), str):
                 by_run.setdefault(run["key"].lower(), document)
     matched: dict[str, dict | None] = {}

@@ -4,6 +4,10 @@ From a catalog course document to the concrete run an intention means: pure func
 A course key means the course's advertised run; a run key means exactly that run (keys compare
 case-insensitively). The answer is a ``Resolution``: a ``ResolvedRun`` or a reason and a message
 an operator can act on.
+
+Documents come from another service and are not trusted: a field of the wrong type counts as absent,
+and anything else unexpected while resolving one key becomes that key's ``catalog_answer_malformed``
+reason, never an exception that would cost the learner's other intentions.
 """
 from __future__ import annotations
 
@@ -16,11 +20,21 @@ from default_enrollments.keys import MalformedKey, content_type_for_key
 
 #: Seat types that never make an enrollment mode on their own (credit is bought on top of verified).
 NEVER_MODES = frozenset({"credit"})
+#: Messages quote the catalog's words, but only so much of them: an answer's size is not the message's.
+MESSAGE_FIELD_CHARS = 255
+MESSAGE_RUNS = 10
+
+
+def _text(value: Any) -> str:
+    """A string field's value; anything that is not a string counts as absent (empty)."""
+    return value if isinstance(value, str) else ""
 
 
 def _runs(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    runs = document.get("course_runs") or []
-    return [run for run in runs if isinstance(run, Mapping) and isinstance(run.get("key"), str)]
+    runs = document.get("course_runs")
+    if not isinstance(runs, list):
+        return []
+    return [run for run in runs if isinstance(run, Mapping) and _text(run.get("key"))]
 
 
 def find_run(document: Mapping[str, Any], course_run_key: str) -> Mapping[str, Any] | None:
@@ -31,23 +45,24 @@ def find_run(document: Mapping[str, Any], course_run_key: str) -> Mapping[str, A
 
 def advertised_run(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The run the catalog advertises for the course (``uuid == advertised_course_run_uuid``)."""
-    advertised_uuid = document.get("advertised_course_run_uuid")
-    if not advertised_uuid:
+    wanted = _text(document.get("advertised_course_run_uuid")).lower()
+    if not wanted:
         return None
-    wanted = str(advertised_uuid).lower()
-    return next((run for run in _runs(document) if str(run.get("uuid", "")).lower() == wanted), None)
+    return next((run for run in _runs(document) if _text(run.get("uuid")).lower() == wanted), None)
 
 
 def is_run_enrollable(run: Mapping[str, Any]) -> bool:
     """Enrollable = the catalog says ``is_enrollable`` and the run is ``published``."""
-    return run.get("is_enrollable") is True and run.get("status") == "published"
+    return run.get("is_enrollable") is True and _text(run.get("status")) == "published"
 
 
 def seat_modes(run: Mapping[str, Any]) -> tuple[str, ...]:
     """The run's seat types in catalog order, without duplicates."""
-    seats = run.get("seats") or []
-    types = (seat.get("type") for seat in seats if isinstance(seat, Mapping))
-    return tuple(dict.fromkeys(t for t in types if isinstance(t, str) and t))
+    seats = run.get("seats")
+    if not isinstance(seats, list):
+        return ()
+    types = (_text(seat.get("type")) for seat in seats if isinstance(seat, Mapping))
+    return tuple(dict.fromkeys(t for t in types if t))
 
 
 def best_mode(modes: Sequence[str], priority: Sequence[str] | None = None) -> str | None:
@@ -59,16 +74,23 @@ def best_mode(modes: Sequence[str], priority: Sequence[str] | None = None) -> st
     return None
 
 
+def _metadata(value: Any) -> Mapping[str, Any] | None:
+    """A metadata object with string keys, or None when ``value`` is not one."""
+    if not isinstance(value, Mapping):
+        return None
+    return {key: item for key, item in value.items() if isinstance(key, str)}
+
+
 def normalized_metadata(document: Mapping[str, Any], run: Mapping[str, Any]) -> Mapping[str, Any]:
     """Dates and price for the run (``normalized_metadata_by_run``; the course-level copy for the advertised run)."""
-    by_run = document.get("normalized_metadata_by_run") or {}
+    by_run = document.get("normalized_metadata_by_run")
     if isinstance(by_run, Mapping):
-        wanted = run["key"].lower()
+        wanted = _text(run.get("key")).lower()
         for key, metadata in by_run.items():
-            if str(key).lower() == wanted and isinstance(metadata, Mapping):
-                return metadata
-    course_level = document.get("normalized_metadata")
-    if isinstance(course_level, Mapping) and run is advertised_run(document):
+            if _text(key).lower() == wanted and _metadata(metadata) is not None:
+                return _metadata(metadata)
+    course_level = _metadata(document.get("normalized_metadata"))
+    if course_level is not None and run is advertised_run(document):
         return course_level
     return {}
 
@@ -76,7 +98,7 @@ def normalized_metadata(document: Mapping[str, Any], run: Mapping[str, Any]) -> 
 def resolved_run(document: Mapping[str, Any], run: Mapping[str, Any]) -> ResolvedRun:
     modes = seat_modes(run)
     return ResolvedRun(
-        course_key=str(document.get("key") or ""),
+        course_key=_text(document.get("key")),
         course_run_key=run["key"],
         is_enrollable=is_run_enrollable(run),
         best_mode=best_mode(modes),
@@ -86,8 +108,29 @@ def resolved_run(document: Mapping[str, Any], run: Mapping[str, Any]) -> Resolve
 
 
 def resolve(content_key: str, document: Mapping[str, Any] | None) -> Resolution:
-    """Resolve an intention's key against its course document (None when the catalog does not know it)."""
-    key = (content_key or "").strip()
+    """
+    Resolve an intention's key against its course document (None when the catalog does not know it).
+
+    Never raises: whatever goes wrong while reading this key's document is this key's
+    ``catalog_answer_malformed``, so one bad document costs only the intentions that name it.
+    """
+    key = content_key.strip() if isinstance(content_key, str) else ""
+    try:
+        return _resolve(key, document)
+    except Exception:  # noqa: BLE001 (any surprise in a foreign document is that document's fault)
+        return malformed(key)
+
+
+def malformed(content_key: str) -> Resolution:
+    """The resolution of a key whose catalog answer could not be read."""
+    return Resolution(
+        content_key,
+        reason=Reason.CATALOG_MALFORMED,
+        message=f"The catalog's answer for {content_key!r} could not be read; it will be asked again.",
+    )
+
+
+def _resolve(key: str, document: Any) -> Resolution:
     try:
         content_type = content_type_for_key(key)
     except MalformedKey as exc:
@@ -95,13 +138,16 @@ def resolve(content_key: str, document: Mapping[str, Any] | None) -> Resolution:
     if document is None:
         what = "course" if content_type == ContentType.COURSE else "course run"
         return Resolution(key, reason=Reason.UNKNOWN_CONTENT, message=f"The catalog does not know the {what} {key!r}.")
+    if not isinstance(document, Mapping):
+        return malformed(key)
 
-    course_key = document.get("key") or "?"
+    course_key = _text(document.get("key"))[:MESSAGE_FIELD_CHARS] or "?"
     if content_type == ContentType.COURSE:
         run = advertised_run(document)
         if run is None:
-            if document.get("advertised_course_run_uuid"):
-                detail = f"its advertised run {document['advertised_course_run_uuid']} is not among its runs"
+            advertised_uuid = _text(document.get("advertised_course_run_uuid"))
+            if advertised_uuid:
+                detail = f"its advertised run {advertised_uuid[:MESSAGE_FIELD_CHARS]} is not among its runs"
             else:
                 detail = "the catalog advertises no run for it"
             return Resolution(
@@ -114,7 +160,8 @@ def resolve(content_key: str, document: Mapping[str, Any] | None) -> Resolution:
 
     run = find_run(document, key)
     if run is None:
-        known = ", ".join(r["key"] for r in _runs(document)) or "none"
+        runs = [r["key"][:MESSAGE_FIELD_CHARS] for r in _runs(document)]
+        known = ", ".join(runs[:MESSAGE_RUNS]) + (", …" if len(runs) > MESSAGE_RUNS else "") or "none"
         return Resolution(
             key,
             reason=Reason.RUN_NOT_IN_COURSE,
