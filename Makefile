@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help test quality migrations-check test-sqlite test-mysql test-postgresql test-db dist check-wheel requirements \
+.PHONY: help python-version test quality migrations-check test-sqlite test-mysql test-postgresql test-db dist check-wheel requirements \
 	upgrade clean distclean demo bench
 
 # The interpreter: Python 3.12 when one runs (on the PATH or in pyenv), else 3.11 with a note; PYTHON=... overrides.
@@ -52,6 +52,9 @@ if [ -n "$${CI:-}" ]; then \
 			"install libmariadb-dev and pkg-config, or on macOS mariadb-connector-c and pkg-config)"; \
 	fi
 endef
+
+python-version: ## the interpreter the venvs are built with
+	@echo "$(PYTHON): $$($(PYTHON) --version 2>&1)"
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -189,9 +192,10 @@ EDX_ENTERPRISE_TESTS ?= tests/edx_enterprise tests/test_models.py tests/test_rea
 $(EDX_ENTERPRISE_PYTHON):
 	$(PYTHON) -m venv $(EDX_ENTERPRISE_VENV)
 
-$(EDX_ENTERPRISE_STAMP): requirements/edx-enterprise.txt setup.py | $(EDX_ENTERPRISE_PYTHON)
+$(EDX_ENTERPRISE_STAMP): requirements/edx-enterprise.txt requirements/mysqlclient.txt setup.py | $(EDX_ENTERPRISE_PYTHON)
 	$(EDX_ENTERPRISE_PYTHON) -m pip install -q -r requirements/edx-enterprise.txt
 	$(EDX_ENTERPRISE_PYTHON) -m pip install -q --no-deps -e .
+	@$(call install_mysqlclient,$(EDX_ENTERPRISE_PYTHON))
 	touch $@
 
 test-edx-enterprise: $(EDX_ENTERPRISE_STAMP) ## the suite on edx-enterprise's own models (DB_ENGINE as above)
