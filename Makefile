@@ -30,11 +30,10 @@ PIP_COMPILE := $(BIN)/pip-compile -q --no-emit-index-url --no-emit-find-links --
 
 # One-line probes: does a server answer with the credentials tests/settings.py uses? The MariaDB one uses the
 # driver the tests use: mysqlclient where it is installed, else PyMySQL.
-MYSQL_PING := try: import MySQLdb; \
-	except ImportError: import pymysql as MySQLdb; \
-	MySQLdb.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()
-MYSQL_DRIVER := try: import MySQLdb; print("mysqlclient"); \
-	except ImportError: print("PyMySQL")
+MYSQL_DRIVER := import importlib.util; print("mysqlclient" if importlib.util.find_spec("MySQLdb") else "PyMySQL")
+MYSQL_PING := import importlib.util; \
+	driver = __import__("MySQLdb" if importlib.util.find_spec("MySQLdb") else "pymysql"); \
+	driver.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()
 POSTGRES_PING := import psycopg2; psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", \
 	connect_timeout=3).close()
 
