@@ -155,6 +155,7 @@ upgrade: | $(BIN)/python ## re-pin requirements/*.txt to the newest versions the
 	$(PIP_COMPILE) --upgrade -o requirements/base.txt requirements/base.in
 	$(PIP_COMPILE) --upgrade -o requirements/test.txt requirements/test.in
 	$(PIP_COMPILE) --upgrade -o requirements/mysqlclient.txt requirements/mysqlclient.in
+	$(PIP_COMPILE) --upgrade -o requirements/test-openedx-platform.txt requirements/test-openedx-platform.in
 	$(PIP_COMPILE) --upgrade -o requirements/dev.txt requirements/dev.in
 
 clean: ## remove build output and caches (keeps .venv)
