@@ -62,7 +62,6 @@ DB_ENGINE = os.environ.get("DB_ENGINE", "sqlite")
 _TEST_DB_NAME = "test_default_enrollments" + os.environ.get("TEST_DB_SUFFIX", "")
 
 
-
 def _mysql_driver() -> str:
     """mysqlclient, as Open edX runs, where it is installed; else PyMySQL standing in for it as ``MySQLdb``.
 
