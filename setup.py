@@ -1,4 +1,4 @@
-"""Packaging for default_enrollments: one wheel with migrations, templates, static files and fixtures."""
+"""Packaging for default_enrollments: one wheel with migrations, templates, static files, catalogs and fixtures."""
 import os
 import re
 
@@ -41,6 +41,8 @@ setup(
     description="Automatic default enrollments for enterprise learners in Open edX, realized on login.",
     long_description=read("README.rst"),
     long_description_content_type="text/x-rst",
+    license="AGPL-3.0-or-later",
+    license_files=["LICENSE"],
     packages=find_packages(include=["default_enrollments", "default_enrollments.*"]),
     include_package_data=True,
     package_data={
@@ -48,13 +50,17 @@ setup(
             "templates/**/*",
             "static/**/*",
             "fixtures/*.json",
+            "locale/**/*",
             "**/templates/**/*",
             "**/static/**/*",
             "**/fixtures/*.json",
+            "**/locale/**/*",
         ],
     },
     python_requires=">=3.11",
     install_requires=requirements("requirements", "base.in"),
+    # The admin's advanced query box; without it (and ``djangoql`` in INSTALLED_APPS) the lists search plainly.
+    extras_require={"djangoql": ["djangoql"]},
     entry_points={
         "lms.djangoapp": [
             "default_enrollments = default_enrollments.apps:DefaultEnrollmentsConfig",
@@ -65,10 +71,10 @@ setup(
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Framework :: Django",
-        "Framework :: Django :: 4.2",
         "Framework :: Django :: 5.2",
         "Intended Audience :: Developers",
         "Intended Audience :: Education",
+        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Natural Language :: English",
         "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",

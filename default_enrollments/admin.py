@@ -27,7 +27,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import module_has_submodule
-from djangoql.admin import DjangoQLChangeList, DjangoQLSearchMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments.data import Reason
@@ -43,8 +42,8 @@ logger = logging.getLogger(__name__)
 Intention = DefaultEnterpriseEnrollmentIntention
 Realization = DefaultEnterpriseEnrollmentRealization
 
-# djangoql's query box needs its templates and static files, i.e. ``djangoql`` in INSTALLED_APPS.
-# Without it the lists keep the plain search box.
+# djangoql (the optional ``djangoql`` extra) adds an advanced query box; it needs its templates and static files,
+# i.e. ``djangoql`` in INSTALLED_APPS. Without it, installed or not, the lists keep the plain search box.
 DJANGOQL_ENABLED = apps.is_installed("djangoql")
 
 
@@ -52,10 +51,14 @@ class _PlainSearch:
     """Stands in for djangoql's mixin when it is not installed."""
 
 
-SearchMixin = DjangoQLSearchMixin if DJANGOQL_ENABLED else _PlainSearch
+if DJANGOQL_ENABLED:
+    from djangoql.admin import DjangoQLChangeList as _SearchChangeList
+    from djangoql.admin import DjangoQLSearchMixin as SearchMixin
+else:
+    _SearchChangeList, SearchMixin = ChangeList, _PlainSearch
 
 
-class PageBatchedChangeList(DjangoQLChangeList):
+class PageBatchedChangeList(_SearchChangeList):
     """A changelist that hands the page's rows to ``model_admin.prepare_page`` once, before rendering."""
 
     def get_results(self, request: HttpRequest) -> None:

@@ -1,13 +1,17 @@
 """
 Settings of the demo host. Not for production: fixed secret, DEBUG on, SQLite file.
 
-The database is ``demo.db`` in the repository root (``DEMO_DB_PATH`` overrides it, which the tests use).
-The catalog is the static fixture that ships with the package, so the demo needs no network.
+The database is ``demo.db`` beside the ``demo`` package (``DEMO_DB_PATH`` overrides it, which the tests use).
+The catalog is the static fixture that ships inside the package, found wherever the package is installed (a
+source checkout or a wheel), so the demo needs no network. Only the run-time requirements are needed: no
+djangoql, no database driver.
 """
+import importlib.util
 import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_HOST_DIR = Path(importlib.util.find_spec("default_enrollments.contrib.reference_host").origin).parent
 
 SECRET_KEY = "demo-only-not-secret"
 DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
@@ -80,7 +84,7 @@ REST_FRAMEWORK = {
 
 DEFAULT_ENROLLMENTS = {
     "CATALOG_CLIENT": "default_enrollments.catalog.static.StaticCatalogClient",
-    "CATALOG_FIXTURE": str(REPO_ROOT / "default_enrollments/contrib/reference_host/fixtures/demo_catalog.json"),
+    "CATALOG_FIXTURE": str(REFERENCE_HOST_DIR / "fixtures" / "demo_catalog.json"),
 }
 
 OPENEDX_TELEMETRY = []  # edx-django-utils' monitoring: no New Relic in the demo

@@ -3,6 +3,8 @@ Test settings: the reference host, on the database named by ``DB_ENGINE`` (sqlit
 
 Requests run in transactions (``ATOMIC_REQUESTS``) and MySQL at READ COMMITTED, as in Open edX production.
 """
+import importlib
+import importlib.util
 import os
 
 SECRET_KEY = "tests-only-not-secret"
@@ -59,7 +61,22 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 DB_ENGINE = os.environ.get("DB_ENGINE", "sqlite")
 _TEST_DB_NAME = "test_default_enrollments" + os.environ.get("TEST_DB_SUFFIX", "")
 
+
+def _mysql_driver() -> str:
+    """mysqlclient, as Open edX runs, where it is installed; else PyMySQL standing in for it as ``MySQLdb``.
+
+    mysqlclient needs the MariaDB client headers to build, PyMySQL needs nothing, so a machine without the headers
+    still runs the MariaDB leg. PyMySQL reports itself as a mysqlclient release (``pymysql.version_info``, 2.2.8
+    for PyMySQL 1.2) newer than the 1.4.3 Django 5.2 requires, so Django's version check passes unchanged.
+    """
+    if importlib.util.find_spec("MySQLdb") is not None:
+        return "mysqlclient"
+    importlib.import_module("pymysql").install_as_MySQLdb()
+    return "PyMySQL"
+
+
 if DB_ENGINE == "mysql":
+    MYSQL_DRIVER = _mysql_driver()
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.mysql",
