@@ -1,7 +1,9 @@
 """
 ``ASYNC = True``: the login hands realization to a Celery task, and a real worker (consuming from Redis on
-127.0.0.1, database 11) writes the rows.
+127.0.0.1, database 11 unless ``TEST_CELERY_BROKER_URL`` names another, so runs side by side do not share
+a queue) writes the rows.
 """
+import os
 import time
 
 import pytest
@@ -12,7 +14,7 @@ from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments, nothin
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
-BROKER_URL = "redis://127.0.0.1:6379/11"
+BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
 WAIT = 30  # seconds for the worker to do its job
 
 
