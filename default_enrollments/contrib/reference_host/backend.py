@@ -1,9 +1,10 @@
-"""The default backend: enrollments in the bundled reference LMS model."""
+"""The standalone default backend: enrollments in the reference host's own LMS model."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from default_enrollments.backends.base import EnrollmentBackend
+from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
 
@@ -11,16 +12,10 @@ from default_enrollments.exceptions import EnrollmentError
 class ReferenceEnrollmentBackend(EnrollmentBackend):
     """Reads and writes ``default_enrollments_reference.CourseEnrollment``."""
 
-    @staticmethod
-    def _model():
-        from default_enrollments.contrib.reference_host.models import CourseEnrollment  # noqa: PLC0415
-
-        return CourseEnrollment
-
     def enroll(self, user, course_run_key: str, mode: str) -> None:
         if not getattr(user, "is_active", True):
             raise EnrollmentError(f"user {user.pk} is inactive and cannot be enrolled in {course_run_key}")
-        enrollment, created = self._model().objects.get_or_create(
+        enrollment, created = CourseEnrollment.objects.get_or_create(
             user=user, course_id=course_run_key, defaults={"mode": mode, "is_active": True}
         )
         if not created and (enrollment.mode != mode or not enrollment.is_active):
@@ -35,7 +30,7 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
         # All of the learner's rows by the indexed user column, matched here: run keys compare
         # case-insensitively on every database, and a learner has few enrollments. Plain tuples, no ordering:
         # this runs on every login.
-        rows = self._model().objects.filter(user_id=user.pk).order_by().values_list("course_id", "mode", "is_active")
+        rows = CourseEnrollment.objects.filter(user_id=user.pk).order_by().values_list("course_id", "mode", "is_active")
         return {
             wanted[course_id.lower()]: EnrollmentState(mode=mode, is_active=is_active)
             for course_id, mode, is_active in rows

@@ -1,7 +1,8 @@
 """
-``manage.py validate_default_enrollment_intentions``: which intentions cannot enroll anyone, and why.
+``manage.py default_enrollments_validate_intentions``: which intentions cannot enroll anyone, and why.
 
-Exits non-zero when any intention fails, so it can run in a deploy check or a cron alert.
+Exits non-zero when any intention fails, so it can run in a deploy check or a cron alert. Also reachable as
+``validate_default_enrollment_intentions``, a name edx-enterprise's own command takes on an LMS (ADR 0003).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from uuid import UUID
 from django.core.management.base import BaseCommand, CommandError
 
 from default_enrollments.models import get_enterprise_customer_model
-from default_enrollments.operations import IntentionCheck, validate_intentions
+from default_enrollments.validation import IntentionCheck, validate_intentions
 
 TABLE_COLUMNS = [
     ("status", "STATUS"),

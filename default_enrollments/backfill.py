@@ -1,0 +1,144 @@
+"""
+The backfill: realize the default enrollments of learners who were linked before an intention existed.
+
+``manage.py realize_default_enrollments`` and its Celery fan-out call this module; it realizes through
+``api.realize_for_customer_user``, the same decision table and writer as login.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+
+from default_enrollments import api
+from default_enrollments.data import Outcome
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 500
+
+
+@dataclass
+class BackfillReport:
+    """Totals of one backfill run; ``last_pk`` is where ``--start-after`` resumes."""
+
+    learners: int = 0
+    chunks: int = 0
+    last_pk: int | None = None
+    outcomes: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+
+    def add(self, outcomes: Iterable[Outcome]) -> None:
+        for outcome in outcomes:
+            self.outcomes[outcome.status.value] += 1
+            if outcome.reason:
+                self.reasons[outcome.reason.value] += 1
+
+
+def customers_with_intentions(enterprise_customer_uuid: UUID | None = None) -> list:
+    """Primary keys of the customers that have at least one live intention (the only ones a backfill visits)."""
+    return sorted(set(api.live_intentions(enterprise_customer_uuid).values_list("enterprise_customer_id", flat=True)))
+
+
+def backfill_customer_users(enterprise_customer_uuid: UUID | None = None):
+    """Active, linked customer users of active customers that have live intentions (as at login)."""
+    return api.linked_customer_users().filter(
+        enterprise_customer_id__in=customers_with_intentions(enterprise_customer_uuid)
+    )
+
+
+def iter_customer_user_chunks(
+    enterprise_customer_uuid: UUID | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    start_after: int | None = None,
+) -> Iterator[list[int]]:
+    """
+    Primary keys of linked customer users in ascending chunks (keyset pagination): memory stays bounded by
+    ``batch_size`` and an interrupted run resumes from the last key it printed.
+    """
+    customer_users = backfill_customer_users(enterprise_customer_uuid).order_by("pk")
+    last = start_after
+    while True:
+        chunk = customer_users if last is None else customer_users.filter(pk__gt=last)
+        pks = list(chunk.values_list("pk", flat=True)[:batch_size])
+        if not pks:
+            return
+        yield pks
+        last = pks[-1]
+
+
+class IntentionsByCustomer:
+    """
+    Each customer's live intentions, loaded and resolved once per backfill rather than once per learner.
+
+    Resolving them here warms the catalog cache, so realizing many learners of one customer asks the
+    catalog once. It also remembers customers for which the catalog could
+    not be reached: their remaining learners are deferred to a later run instead of each waiting out the
+    catalog's timeouts.
+    """
+
+    def __init__(self) -> None:
+        self._intentions: dict = {}
+        self.catalog_unavailable: set = set()
+        self.deferred_learners = 0
+
+    def get(self, customer_uuid) -> list:
+        if customer_uuid not in self._intentions:
+            intentions = list(api.live_intentions(customer_uuid))
+            if intentions:
+                api.resolve_intentions(intentions)
+            self._intentions[customer_uuid] = intentions
+        return self._intentions[customer_uuid]
+
+
+def realize_customer_user_chunk(
+    customer_user_pks: Sequence[int],
+    *,
+    dry_run: bool = False,
+    intentions_by_customer: IntentionsByCustomer | None = None,
+    on_outcomes: Callable[[object, list[Outcome]], None] | None = None,
+) -> list[Outcome]:
+    """
+    Realize the default enrollments of one chunk of customer users, through the login path.
+
+    Rows are re-read here (one query for the links, one for the users), so a link deactivated since the chunk
+    was listed is skipped, and a Celery worker given only the keys does the same work as the command.
+    """
+    intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
+    customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
+    users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])
+    outcomes: list[Outcome] = []
+    for customer_user in customer_users:
+        user = users.get(customer_user.user_id)
+        if user is None:
+            logger.warning(
+                "default enrollment backfill: customer user %s names user %s, who does not exist; skipped",
+                customer_user.pk, customer_user.user_id,
+            )
+            continue
+        customer_uuid = customer_user.enterprise_customer_id
+        if customer_uuid in intentions_by_customer.catalog_unavailable:
+            intentions_by_customer.deferred_learners += 1
+            continue
+        intentions = intentions_by_customer.get(customer_uuid)
+        if not intentions:
+            continue
+        learner_outcomes = api.realize_for_customer_user(
+            customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
+        )
+        if any(outcome.is_transient for outcome in learner_outcomes):
+            logger.warning(
+                "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "
+                "are deferred to a later run",
+                customer_uuid,
+            )
+            intentions_by_customer.catalog_unavailable.add(customer_uuid)
+        if on_outcomes is not None:
+            on_outcomes(customer_user, learner_outcomes)
+        outcomes.extend(learner_outcomes)
+    return outcomes
