@@ -15,9 +15,9 @@ from uuid import UUID
 
 from default_enrollments import api
 from default_enrollments.data import Action, Eligibility, Reason, Resolution, ResolvedRun, reason_message
+from default_enrollments.decision import decide
 from default_enrollments.eligibility import catalog_membership_policy
 from default_enrollments.exceptions import CatalogError
-from default_enrollments.realization import decide
 
 logger = logging.getLogger(__name__)
 
