@@ -19,13 +19,18 @@ logger = logging.getLogger(__name__)
 CATALOG_RETRY_DELAYS = (30, 120, 600)  # seconds before each retry when the catalog was unavailable
 
 
-@shared_task(
-    bind=True,
-    name="default_enrollments.tasks.realize_default_enrollments",
-    acks_late=True,
-    max_retries=len(CATALOG_RETRY_DELAYS),
-    ignore_result=True,
-)
+def _realization_task(name: str):
+    """A bound, late-acknowledged task that may retry (``_retry_if_catalog_was_unavailable``); no result kept."""
+    return shared_task(
+        bind=True,
+        name=f"default_enrollments.tasks.{name}",
+        acks_late=True,
+        max_retries=len(CATALOG_RETRY_DELAYS),
+        ignore_result=True,
+    )
+
+
+@_realization_task("realize_default_enrollments")
 def realize_default_enrollments_task(
     self, user_id: int, enterprise_customer_user_id: int | None = None, trigger: str = "task"
 ) -> dict[str, int]:
@@ -35,13 +40,7 @@ def realize_default_enrollments_task(
     return _counts(outcomes)
 
 
-@shared_task(
-    bind=True,
-    name="default_enrollments.tasks.realize_default_enrollments_for_customer_users",
-    acks_late=True,
-    max_retries=len(CATALOG_RETRY_DELAYS),
-    ignore_result=True,
-)
+@_realization_task("realize_default_enrollments_for_customer_users")
 def realize_default_enrollments_for_customer_users(self, customer_user_ids: list[int]) -> dict[str, int]:
     """Backfill one chunk of customer users (queued by ``manage.py realize_default_enrollments`` with ASYNC)."""
     outcomes = backfill.realize_customer_user_chunk(customer_user_ids)
