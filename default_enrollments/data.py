@@ -251,6 +251,16 @@ class IntentionStatus(ResolvedIntention):
         """Why the learner cannot be enrolled (None when enrollable or already enrolled)."""
         return self.decision.reason if self.decision.action == Action.SKIP else None
 
+    @property
+    def reason_message(self) -> str | None:
+        """``reason`` in the words the validate command and the admin use."""
+        if self.reason is None:
+            return None
+        return reason_message(
+            self.reason, run=self.course_run_key, customer=self.enterprise_customer_uuid,
+            message=self.resolution.message,
+        )
+
 
 @dataclass(frozen=True)
 class LearnerStatus:
