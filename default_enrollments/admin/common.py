@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Hashable
 
 from django.apps import apps
 from django.contrib import admin
@@ -31,6 +33,46 @@ class PageBatchedChangeList(DjangoQLChangeList):
         super().get_results(request)
         # Evaluating the page's queryset fills its cache, so the template renders these same instances.
         self.model_admin.prepare_page(request, list(self.result_list))
+
+
+class PageRows(threading.local):
+    """What one request computed for the rows it renders (catalog answers, learners), for this thread only."""
+
+    def __init__(self) -> None:
+        self.rows: dict = {}
+
+    def get(self, key: Hashable, compute: Callable[[], object]):
+        """The batch's answer for ``key``; a row outside the batch (a change page) is computed alone."""
+        if key not in self.rows:
+            self.rows[key] = compute()
+        return self.rows[key]
+
+
+class PageBatchedAdminMixin:
+    """
+    List pages compute their rows' extra answers in one batch (``prepare_page`` fills ``page_rows``) and the
+    columns read them from there; nothing is set on the model instances. Each request starts afresh.
+    """
+
+    page_rows: PageRows
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.page_rows = PageRows()
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[PageBatchedChangeList]:
+        return PageBatchedChangeList
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        self.page_rows.rows = {}
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request: HttpRequest, *args, **kwargs):
+        self.page_rows.rows = {}
+        return super().changeform_view(request, *args, **kwargs)
+
+    def prepare_page(self, request: HttpRequest, rows: list) -> None:
+        """Fill ``page_rows`` for the page's rows in one batch."""
 
 
 def djangoql_search(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:

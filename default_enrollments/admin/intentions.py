@@ -6,10 +6,7 @@ Catalog answers come from ``api.resolved_intentions``: a list page resolves its 
 """
 from __future__ import annotations
 
-import threading
-
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
-from default_enrollments.admin.common import PageBatchedChangeList, SearchMixin, djangoql_search, link, log_intention
+from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link, log_intention
 from default_enrollments.admin.soft_delete import RemovedListFilter, SoftDeleteAdminMixin
 from default_enrollments.data import Reason, ResolvedIntention, reason_message
 from default_enrollments.keys import course_key_for_run
@@ -25,12 +22,11 @@ from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get
 
 Intention = DefaultEnterpriseEnrollmentIntention
 
-#: The catalog answers of the rows this thread is rendering, filled per request (list page or change page).
-_resolved = threading.local()
-
 
 @admin.register(Intention)
-class DefaultEnterpriseEnrollmentIntentionAdmin(SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin):
+class DefaultEnterpriseEnrollmentIntentionAdmin(
+    PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
+):
     """
     Intentions with their catalog state; removed rows stay listed (filter "removed") and can be restored.
 
@@ -93,9 +89,6 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(SoftDeleteAdminMixin, SearchMixi
         customer_admin = self.admin_site._registry.get(get_enterprise_customer_model())
         return ("enterprise_customer",) if customer_admin and customer_admin.search_fields else ()
 
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return PageBatchedChangeList
-
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
@@ -104,39 +97,24 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(SoftDeleteAdminMixin, SearchMixi
             return matched, may_have_duplicates
         return queryset.filter(Q(pk__in=matched.values("pk")) | Q(content_key__iexact=course_key)), may_have_duplicates
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):
-        _resolved.rows = {}
-        return super().changelist_view(request, extra_context)
-
-    def changeform_view(self, request: HttpRequest, *args, **kwargs):
-        _resolved.rows = {}
-        return super().changeform_view(request, *args, **kwargs)
-
     def prepare_page(self, request: HttpRequest, intentions: list[Intention]) -> None:
         """Resolve the page's intentions with one catalog batch; warn once when the catalog is down."""
         if not intentions:
             return
-        _resolved.rows = {
+        self.page_rows.rows = {
             (row.uuid, row.content_key): row
             for row in api.resolved_intentions(intentions, with_catalogs=False).values()
         }
-        if any(row.resolution.reason == Reason.CATALOG_UNAVAILABLE for row in _resolved.rows.values()):
+        if any(row.resolution.reason == Reason.CATALOG_UNAVAILABLE for row in self.page_rows.rows.values()):
             messages.warning(
                 request,
                 "The enterprise catalog could not be reached, so resolved runs are unknown for now. "
                 "Reload the page to try again.",
             )
 
-    @staticmethod
-    def resolved(obj: Intention) -> ResolvedIntention:
+    def resolved(self, obj: Intention) -> ResolvedIntention:
         """``obj`` as the catalog sees it: from the page's batch, or resolved alone (a change page)."""
-        rows = getattr(_resolved, "rows", None)
-        if rows is None:
-            rows = _resolved.rows = {}
-        key = (obj.uuid, obj.content_key)
-        if key not in rows:
-            rows[key] = api.resolved_intentions([obj])[obj.uuid]
-        return rows[key]
+        return self.page_rows.get((obj.uuid, obj.content_key), lambda: api.resolved_intentions([obj])[obj.uuid])
 
     # --- list columns and read-only fields --------------------------------------------------------
 

@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from default_enrollments.admin.common import PageBatchedChangeList, SearchMixin, djangoql_search, link
+from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link
 from default_enrollments.models import DefaultEnterpriseEnrollmentRealization
 
 Realization = DefaultEnterpriseEnrollmentRealization
 
 
 @admin.register(Realization)
-class DefaultEnterpriseEnrollmentRealizationAdmin(SearchMixin, SimpleHistoryAdmin):
+class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchMixin, SimpleHistoryAdmin):
     """
     Read-only provenance: which intention produced which enterprise course enrollment.
 
@@ -36,9 +35,6 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(SearchMixin, SimpleHistoryAdmi
     djangoql_completion_enabled_by_default = False
     fields = ("learner", "customer", "intention", "course_run_key", "enrollment", "created", "modified")
     readonly_fields = fields
-
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
-        return PageBatchedChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -65,15 +61,12 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(SearchMixin, SimpleHistoryAdmi
         """Look up the page's learners in one query instead of one per row."""
         user_ids = {row.realized_enrollment.enterprise_customer_user.user_id for row in realizations}
         users = get_user_model()._default_manager.in_bulk(user_ids)
-        for row in realizations:
-            row._learner = users.get(row.realized_enrollment.enterprise_customer_user.user_id)
+        self.page_rows.rows = {user_id: users.get(user_id) for user_id in user_ids}
 
     @admin.display(description="learner", ordering="realized_enrollment__enterprise_customer_user__user_id")
     def learner(self, obj: Realization) -> str:
         user_id = obj.realized_enrollment.enterprise_customer_user.user_id
-        if not hasattr(obj, "_learner"):
-            obj._learner = get_user_model()._default_manager.filter(pk=user_id).first()
-        user = obj._learner
+        user = self.page_rows.get(user_id, lambda: get_user_model()._default_manager.filter(pk=user_id).first())
         if user is None:
             return f"user {user_id} (no such user)"
         return format_html("{} (user {}, {})", user.get_username(), user_id, getattr(user, "email", ""))
