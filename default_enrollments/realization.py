@@ -92,7 +92,9 @@ def evaluate_intentions(
     return evaluations
 
 
-def _ask_eligibility(user, customer_user, runs: list, *, deadline: float | None) -> dict[str, Eligibility]:
+def _ask_eligibility(
+    user: AbstractBaseUser, customer_user: Model, runs: list, *, deadline: float | None
+) -> dict[str, Eligibility]:
     """The policy's answers (lowercased run keys); a catalog outage makes every run "ask again later"."""
     if not runs:
         return {}
@@ -113,7 +115,7 @@ def _settled(enrollment: EnrollmentState | None) -> bool:
     return enrollment is not None and enrollment.is_active and not is_audit_mode(enrollment.mode)
 
 
-def _left_run_keys(customer_user, run_keys: Sequence[str]) -> set[str]:
+def _left_run_keys(customer_user: Model, run_keys: Sequence[str]) -> set[str]:
     """Runs whose enterprise enrollment says the learner unenrolled (lowercased keys)."""
     if not run_keys:
         return set()

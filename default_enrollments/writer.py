@@ -45,7 +45,7 @@ class _LockedFacts:
     date with what this transaction writes (two intentions may name one run).
     """
 
-    def __init__(self, user, locked_customer_user, run_keys: list[str]) -> None:
+    def __init__(self, user: AbstractBaseUser, locked_customer_user, run_keys: list[str]) -> None:
         self.enrollments = lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys))
         self.left: set[str] = set()
         self.enterprise_enrollments: dict[str, int] = {}  # lowercased run key -> pk
@@ -130,8 +130,8 @@ def write(
     return final
 
 
-def _write_one(user, customer_user, intention, evaluation: IntentionEvaluation, *, locked, facts: _LockedFacts,
-               savepoint: bool) -> Outcome:
+def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, *,
+               locked: Model, facts: _LockedFacts, savepoint: bool) -> Outcome:
     run_key = evaluation.resolution.run.course_run_key
     current = facts.enrollments.get(run_key.lower())
     has_left = run_key.lower() in facts.left
@@ -173,7 +173,7 @@ def _write_one(user, customer_user, intention, evaluation: IntentionEvaluation, 
                     mode=decision.mode)
 
 
-def _create_enterprise_enrollment(locked_customer_user, run_key: str):
+def _create_enterprise_enrollment(locked_customer_user: Model, run_key: str):
     """
     The new enterprise enrollment's pk. None existed under the lock; a host's own code may still have
     written one meanwhile (it does not take our lock), so the insert has a savepoint to fall back on.
@@ -188,8 +188,8 @@ def _create_enterprise_enrollment(locked_customer_user, run_key: str):
         ).get()
 
 
-def _undone(user, customer_user, intention, evaluation: IntentionEvaluation, *, outcome: Outcome | None,
-            detail: str) -> Outcome:
+def _undone(user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, *,
+            outcome: Outcome | None, detail: str) -> Outcome:
     """A written outcome whose transaction did not commit becomes a failure; the others stand."""
     if outcome is not None and outcome.status not in (OutcomeStatus.ENROLLED, OutcomeStatus.UPGRADED):
         return outcome
@@ -197,7 +197,9 @@ def _undone(user, customer_user, intention, evaluation: IntentionEvaluation, *, 
                     run_key=evaluation.resolution.run.course_run_key, mode=evaluation.decision.mode, detail=detail)
 
 
-def outcome_for_decision(user, customer_user, intention, evaluation: IntentionEvaluation, decision: Decision):
+def outcome_for_decision(
+    user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, decision: Decision
+) -> Outcome:
     run = evaluation.resolution.run
     status = STATUS_FOR_ACTION[decision.action]
     if status == OutcomeStatus.SKIPPED and decision.reason in TRANSIENT_REASONS:
@@ -207,8 +209,9 @@ def outcome_for_decision(user, customer_user, intention, evaluation: IntentionEv
                     mode=decision.mode, reason=decision.reason, detail=detail)
 
 
-def _outcome(user, customer_user, intention, status: OutcomeStatus, *, run_key: str | None = None,
-             mode: str | None = None, reason: Reason | None = None, detail: str = "") -> Outcome:
+def _outcome(user: AbstractBaseUser, customer_user: Model, intention, status: OutcomeStatus, *,
+             run_key: str | None = None, mode: str | None = None, reason: Reason | None = None,
+             detail: str = "") -> Outcome:
     return Outcome(
         user_id=user.pk,
         enterprise_customer_uuid=customer_user.enterprise_customer_id,

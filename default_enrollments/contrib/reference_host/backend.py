@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 
 class ReferenceEnrollmentBackend(EnrollmentBackend):
     """Reads and writes ``default_enrollments_reference.CourseEnrollment``."""
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user: AbstractBaseUser, course_run_key: str, mode: str) -> None:
         if not getattr(user, "is_active", True):
             raise EnrollmentError(f"user {user.pk} is inactive and cannot be enrolled in {course_run_key}")
         enrollment, created = CourseEnrollment.objects.get_or_create(
@@ -23,7 +27,7 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
             enrollment.is_active = True
             enrollment.save(update_fields=["mode", "is_active", "modified"])
 
-    def get_enrollments(self, user, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
+    def get_enrollments(self, user: AbstractBaseUser, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
         wanted = {key.lower(): key for key in course_run_keys}
         if not wanted:
             return {}
