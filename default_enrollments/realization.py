@@ -78,17 +78,10 @@ def evaluate_intentions(
                 eligible=False, reason=Reason.NOT_ELIGIBLE
             )
             decision = decide(resolution, enrollment, has_left, eligibility)
-        evaluations.append(
-            IntentionEvaluation(
-                intention_uuid=intention.uuid,
-                content_key=intention.content_key,
-                resolution=resolution,
-                enrollment=enrollment,
-                left_enterprise_enrollment=has_left,
-                eligibility=eligibility,
-                decision=decision,
-            )
-        )
+        evaluations.append(IntentionEvaluation(
+            intention_uuid=intention.uuid, content_key=intention.content_key, resolution=resolution,
+            enrollment=enrollment, left_enterprise_enrollment=has_left, eligibility=eligibility, decision=decision,
+        ))
     return evaluations
 
 
