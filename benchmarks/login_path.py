@@ -205,7 +205,7 @@ class StageTimer:
     # (module, attribute, label); a class attribute is written "Class.method".
     STAGES = [
         ("default_enrollments.api", "_live_intentions_by_customer", "load live intentions (1 query)"),
-        ("default_enrollments.api", "resolve_intentions", "resolve runs (cached documents)"),
+        ("default_enrollments.realization", "resolve_intentions", "resolve runs (cached documents)"),
         ("default_enrollments.catalog.cache", "CachedCatalogClient.get_course_documents",
          "  of which: documents from the cache"),
         (None, "ENROLLMENT_BACKEND.get_enrollments", "backend.get_enrollments (1 query)"),

@@ -1,121 +1,57 @@
 """
 The public Python API: what other apps, our commands, views, handlers and tasks call.
 
-Catalog work here is batched: a list of intentions costs one catalog batch, not one call per row.
+Catalog work is batched (``catalog.batch``): a list of intentions costs one catalog batch, not one call
+per row, and comes back as value objects keyed by intention.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import fields
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Model, QuerySet
 
-from default_enrollments import realization
-from default_enrollments.catalog import get_catalog
-from default_enrollments.catalog.resolution import resolve
+from default_enrollments import monitoring, realization
+from default_enrollments.catalog.batch import applicable_catalogs, resolve_intentions, resolved_intentions
 from default_enrollments.data import (
     Action,
     IntentionStatus,
     LearnerStatus,
+    LiveIntention,
     Outcome,
     Reason,
-    Resolution,
+    ResolvedIntention,
 )
-from default_enrollments.exceptions import CatalogError
+from default_enrollments.membership import is_member, memberships
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_user_model
 
+__all__ = [
+    "LiveIntention",
+    "applicable_catalogs",
+    "get_learner_status",
+    "is_member",
+    "linked_customer_users",
+    "live_intentions",
+    "realize_default_enrollments",
+    "realize_for_customer_user",
+    "realize_learner",
+    "resolve_intentions",
+    "resolved_intentions",
+]
+
 logger = logging.getLogger(__name__)
-
-
-def resolve_intentions(intentions: Iterable, *, deadline: float | None = None) -> dict[UUID, Resolution]:
-    """
-    Resolve many intentions with one catalog batch and remember each answer on its instance.
-
-    A catalog outage becomes a ``catalog_unavailable`` resolution for each intention with a well-formed
-    key: kept on the instance for the rest of this request, never in the cache, so a later call asks again.
-    """
-    intentions = list(intentions)
-    keys = list(dict.fromkeys((intention.content_key or "").strip() for intention in intentions))
-    resolved: dict[str, Resolution] = {}
-    failure: CatalogError | None = None
-    try:
-        resolved = get_catalog().get_resolutions(keys, deadline=deadline)
-    except CatalogError as exc:
-        failure = exc
-        logger.warning(
-            "catalog_unavailable_for_resolution intentions=%s customers=%s error=%s",
-            len(intentions),
-            ",".join(sorted({str(i.enterprise_customer_id) for i in intentions})),
-            exc,
-        )
-
-    resolutions: dict[UUID, Resolution] = {}
-    for intention in intentions:
-        key = (intention.content_key or "").strip()
-        resolution = resolved.get(key) or resolve(key, None)
-        if failure is not None and resolution.reason != Reason.INVALID_KEY:
-            resolution = Resolution(
-                key,
-                reason=Reason.CATALOG_UNAVAILABLE,
-                message=f"The catalog could not be reached to resolve {key!r}: {failure}",
-            )
-        if not resolution.is_resolved and resolution.reason != Reason.CATALOG_UNAVAILABLE:
-            logger.info(
-                "intention_unresolved intention=%s customer=%s content_key=%s reason=%s",
-                intention.uuid, intention.enterprise_customer_id, key, resolution.reason,
-            )
-        intention.__dict__["resolution"] = resolution
-        resolutions[intention.uuid] = resolution
-    return resolutions
-
-
-def attach_applicable_catalogs(intentions: Iterable, *, deadline: float | None = None) -> dict[UUID, list[str]]:
-    """
-    Set each intention's ``applicable_enterprise_catalog_uuids``: its customer's catalogs holding the run.
-
-    Batched per customer (1 + number of catalogs requests, cached per run). Empty when the intention does
-    not resolve or the catalog cannot be reached; the outage is logged.
-    """
-    intentions = list(intentions)
-    unresolved = [intention for intention in intentions if "resolution" not in intention.__dict__]
-    if unresolved:
-        resolve_intentions(unresolved, deadline=deadline)
-
-    by_customer: dict[str, list] = defaultdict(list)
-    for intention in intentions:
-        by_customer[str(intention.enterprise_customer_id)].append(intention)
-
-    attached: dict[UUID, list[str]] = {}
-    catalog = get_catalog()
-    for customer_uuid, customer_intentions in by_customer.items():
-        run_keys = sorted(
-            {i.resolution.run.course_run_key for i in customer_intentions if i.resolution.run is not None}
-        )
-        catalogs_by_run: dict[str, tuple[str, ...]] = {}
-        if run_keys:
-            try:
-                catalogs_by_run = catalog.get_catalogs_containing(customer_uuid, run_keys, deadline=deadline)
-            except CatalogError as exc:
-                logger.warning(
-                    "catalog_unavailable_for_catalog_lists customer=%s runs=%s error=%s",
-                    customer_uuid, len(run_keys), exc,
-                )
-        for intention in customer_intentions:
-            run = intention.resolution.run
-            uuids = sorted(str(uuid) for uuid in catalogs_by_run.get(run.course_run_key, ())) if run else []
-            intention.__dict__["applicable_enterprise_catalog_uuids"] = uuids
-            attached[intention.uuid] = uuids
-    return attached
 
 
 # --- Realization ------------------------------------------------------------------------------------
 
 
 def realize_default_enrollments(
-    user, *, deadline: float | None = None, dry_run: bool = False, source: str = "api"
+    user: AbstractBaseUser, *, deadline: float | None = None, dry_run: bool = False, source: str = "api"
 ) -> list[Outcome]:
     """
     Enroll ``user`` in the default courses of every customer they are actively linked to.
@@ -125,9 +61,7 @@ def realize_default_enrollments(
     others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
     the trigger in the outcome log lines and counters.
     """
-    from default_enrollments import monitoring  # noqa: PLC0415 (keeps this module's imports light)
-
-    customer_users = list(linked_customer_users().filter(user_id=user.pk).order_by("pk"))
+    customer_users = list(memberships().filter(user_id=user.pk).order_by("pk"))
     intentions_by_customer = _live_intentions_by_customer([cu.enterprise_customer_id for cu in customer_users])
     outcomes: list[Outcome] = []
     for customer_user in customer_users:
@@ -145,9 +79,9 @@ def realize_default_enrollments(
 
 
 def realize_for_customer_user(
-    customer_user,
+    customer_user: Model,
     *,
-    user=None,
+    user: AbstractBaseUser | None = None,
     intentions: Sequence | None = None,
     deadline: float | None = None,
     dry_run: bool = False,
@@ -156,13 +90,12 @@ def realize_for_customer_user(
     """
     Realize one learner's default enrollments for one customer (the backfill and link triggers call this).
 
-    Nothing happens unless the link is active and linked. ``user`` and ``intentions`` may be passed when
-    the caller already holds them (a backfill loads each customer's intentions once); otherwise they are
-    read here. Outcomes are recorded under ``source``, as ``realize_default_enrollments`` does.
+    Nothing happens unless the link makes the learner a member (``membership.is_member``). ``user`` and
+    ``intentions`` may be passed when the caller already holds them (a backfill loads each customer's
+    intentions once); otherwise they are read here. Outcomes are recorded under ``source``, as
+    ``realize_default_enrollments`` does.
     """
-    from default_enrollments import monitoring  # noqa: PLC0415
-
-    if not (customer_user.active and customer_user.linked):
+    if not is_member(customer_user):
         return []
     if user is None:
         user = get_user_model()._default_manager.get(pk=customer_user.user_id)
@@ -177,35 +110,36 @@ def realize_for_customer_user(
     return outcomes
 
 
+def realize_learner(
+    user: AbstractBaseUser | int,
+    *,
+    customer_user: Model | int | None = None,
+    deadline: float | None = None,
+    source: str = "api",
+) -> list[Outcome]:
+    """
+    The one entry point of the login, link and task triggers: realize a learner, for one link or all.
+
+    ``user`` and ``customer_user`` may be instances or primary keys (a task receives keys). A learner or
+    link that no longer exists is logged and left alone: nothing to do, nothing to retry.
+    """
+    if not isinstance(user, AbstractBaseUser):
+        user_id, user = user, get_user_model()._default_manager.filter(pk=user).first()
+        if user is None:
+            logger.warning("default enrollments: user=%s does not exist; nothing to do", user_id)
+            return []
+    if customer_user is None:
+        return realize_default_enrollments(user, deadline=deadline, source=source)
+    if not isinstance(customer_user, Model):
+        customer_user = get_enterprise_customer_user_model()._default_manager.filter(pk=customer_user).first()
+        if customer_user is None:
+            return []
+    return realize_for_customer_user(customer_user, user=user, deadline=deadline, source=source)
+
+
 def linked_customer_users() -> QuerySet:
-    """Links through which a learner belongs to a customer: active, linked, and the customer active."""
-    return get_enterprise_customer_user_model()._default_manager.filter(
-        active=True, linked=True, enterprise_customer__active=True
-    )
-
-
-class LiveIntention:
-    """
-    A live intention as realization reads it: its uuid, customer and content key, and nothing else.
-
-    Every login builds one per intention of the learner's customers; a plain object costs a fraction of a
-    model instance. It carries ``pk`` and takes the ``resolution`` that ``resolve_intentions`` sets, like
-    the model, so realization accepts either.
-    """
-
-    __slots__ = ("uuid", "enterprise_customer_id", "content_key", "__dict__")
-
-    def __init__(self, uuid: UUID, enterprise_customer_id: UUID, content_key: str) -> None:
-        self.uuid = uuid
-        self.enterprise_customer_id = enterprise_customer_id
-        self.content_key = content_key
-
-    @property
-    def pk(self) -> UUID:
-        return self.uuid
-
-    def __repr__(self) -> str:
-        return f"<LiveIntention {self.uuid} {self.content_key!r} for customer {self.enterprise_customer_id}>"
+    """Links through which a learner belongs to a customer (``membership.memberships``)."""
+    return memberships()
 
 
 def live_intentions(enterprise_customer_uuid: UUID | str | None = None) -> QuerySet:
@@ -231,7 +165,7 @@ def _live_intentions_by_customer(customer_uuids: Sequence) -> dict[UUID, list[Li
 # --- Learner status (what the REST API's learner-status action shows) --------------------------------
 
 
-def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerStatus | None:
+def get_learner_status(user: AbstractBaseUser, enterprise_customer_uuid: UUID | str) -> LearnerStatus | None:
     """
     A learner's default enrollments for one customer, grouped by the decision table realization uses.
 
@@ -242,7 +176,7 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
     not enrollable with the reason ``catalog_unavailable``, and ``catalog_unavailable`` is set.
     """
     customer_user = (
-        linked_customer_users()
+        memberships()
         .filter(enterprise_customer_id=enterprise_customer_uuid, user_id=user.pk)
         .order_by("pk")
         .first()
@@ -251,24 +185,15 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
         return None
     intentions = list(live_intentions(enterprise_customer_uuid))
     evaluations = realization.evaluate_intentions(user, customer_user, intentions)
-    attach_applicable_catalogs(intentions)
-
-    by_uuid = {intention.uuid: intention for intention in intentions}
+    resolved = resolved_intentions(intentions, {e.intention_uuid: e.resolution for e in evaluations})
     statuses = [
         IntentionStatus(
-            uuid=intention.uuid,
-            content_key=intention.content_key,
-            enterprise_customer_uuid=intention.enterprise_customer_id,
-            created=intention.created,
-            modified=intention.modified,
-            resolution=evaluation.resolution,
-            applicable_enterprise_catalog_uuids=tuple(intention.applicable_enterprise_catalog_uuids),
+            **_stored_and_resolved(resolved[evaluation.intention_uuid]),
             enrollment=evaluation.enrollment,
             is_enrollment_audit=bool(evaluation.enrollment and realization.is_audit_mode(evaluation.enrollment.mode)),
             decision=evaluation.decision,
         )
         for evaluation in evaluations
-        for intention in [by_uuid[evaluation.intention_uuid]]
     ]
     status = LearnerStatus(
         lms_user_id=user.pk,
@@ -289,3 +214,7 @@ def get_learner_status(user, enterprise_customer_uuid: UUID | str) -> LearnerSta
     )
     return status
 
+
+
+def _stored_and_resolved(intention: ResolvedIntention) -> dict:
+    return {field.name: getattr(intention, field.name) for field in fields(ResolvedIntention)}

@@ -22,6 +22,9 @@ from django.utils.module_loading import import_string
 
 SETTINGS_NAME = "DEFAULT_ENROLLMENTS"
 
+#: The standalone host's enrollment backend; the core names the reference host only in strings like this.
+REFERENCE_ENROLLMENT_BACKEND = "default_enrollments.contrib.reference_host.backend.ReferenceEnrollmentBackend"
+
 DEFAULTS: dict[str, Any] = {
     # Catalog
     "CATALOG_CLIENT": "default_enrollments.catalog.client.EnterpriseCatalogApiClient",
@@ -49,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     ],
     "AUDIT_MODES": ["audit", "honor"],
     "ELIGIBILITY_POLICY": "default_enrollments.eligibility.catalog_membership_policy",
-    "ENROLLMENT_BACKEND": "default_enrollments.backends.reference.ReferenceEnrollmentBackend",
+    "ENROLLMENT_BACKEND": REFERENCE_ENROLLMENT_BACKEND,
     # Triggers
     "REALIZE_ON_LOGIN": True,
     "ASYNC": False,

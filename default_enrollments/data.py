@@ -56,6 +56,33 @@ class Reason(StrEnum):
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
 
 
+#: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
+TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED})
+
+#: What each reason means, in the words the validate command, the admin and the API show. ``{run}`` is the
+#: run's key and ``{customer}`` the customer's uuid; reasons about the key itself carry the resolver's message.
+REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
+    Reason.INVALID_KEY: "{message}",
+    Reason.UNKNOWN_CONTENT: "{message}",
+    Reason.NO_ADVERTISED_RUN: "{message}",
+    Reason.RUN_NOT_IN_COURSE: "{message}",
+    Reason.NOT_ENROLLABLE: "run {run} is not open for enrollment (closed or unpublished)",
+    Reason.UNENROLLED: "the learner left run {run}; they are not enrolled again",
+    Reason.NOT_ELIGIBLE: "run {run} is not in any catalog of customer {customer}",
+    Reason.NO_MODE: "run {run} offers no mode learners can be enrolled in",
+    Reason.CATALOG_UNAVAILABLE: "{message}",
+    Reason.ENROLLMENT_REFUSED: "the LMS refused the enrollment in run {run}",
+    Reason.TIME_BUDGET_EXHAUSTED: "the time allowed for the catalog ran out; tried again later",
+})
+
+
+def reason_message(reason: Reason | None, *, run: str | None = None, customer: object = None, message: str = "") -> str:
+    """The one wording of ``reason``; ``message`` is the resolver's or the catalog's own words, when any."""
+    if reason is None:
+        return message
+    return REASON_MESSAGES[reason].format(run=run or "-", customer=customer or "-", message=message or reason.value)
+
+
 def _frozen_mapping(value: Mapping | None) -> Mapping:
     return MappingProxyType(dict(value or {}))
 
@@ -129,6 +156,11 @@ class Outcome:
     reason: Reason | None = None
     detail: str = ""
 
+    @property
+    def is_transient(self) -> bool:
+        """A failure that says "ask again later" (the catalog, the time budget): worth a retry."""
+        return self.status == OutcomeStatus.FAILED and self.reason in TRANSIENT_REASONS
+
 
 @dataclass(frozen=True)
 class IntentionEvaluation:
@@ -143,20 +175,36 @@ class IntentionEvaluation:
     decision: Decision
 
 
-@dataclass(frozen=True)
-class IntentionStatus:
-    """One intention as one learner sees it: what it resolves to, their live enrollment, the decision."""
+@dataclass(frozen=True, slots=True)
+class LiveIntention:
+    """
+    A live intention as realization reads it: its uuid, customer and content key, and nothing else.
+
+    Every login builds one per intention of the learner's customers; a small value costs a fraction of a
+    model instance, and realization reads only these fields of either.
+    """
+
+    uuid: UUID
+    enterprise_customer_id: UUID
+    content_key: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolvedIntention:
+    """
+    An intention's stored fields with what the catalog says of it, built for many intentions in one batch.
+
+    Views, serializers and the admin read these rather than the model, so no read of a field calls out.
+    """
 
     uuid: UUID
     content_key: str
     enterprise_customer_uuid: UUID
-    created: datetime
-    modified: datetime
+    created: datetime | None
+    modified: datetime | None
     resolution: Resolution
-    applicable_enterprise_catalog_uuids: tuple[str, ...]
-    enrollment: EnrollmentState | None
-    is_enrollment_audit: bool
-    decision: Decision
+    applicable_enterprise_catalog_uuids: tuple[str, ...] = ()
+    content_type: str = ""
 
     @property
     def course_key(self) -> str | None:
@@ -178,6 +226,15 @@ class IntentionStatus:
     def course_run_normalized_metadata(self) -> Mapping:
         return self.resolution.run.normalized_metadata if self.resolution.run else MappingProxyType({})
 
+
+@dataclass(frozen=True, kw_only=True)
+class IntentionStatus(ResolvedIntention):
+    """One intention as one learner sees it: what it resolves to, their live enrollment, the decision."""
+
+    enrollment: EnrollmentState | None
+    is_enrollment_audit: bool
+    decision: Decision
+
     @property
     def has_existing_enrollment(self) -> bool:
         return self.enrollment is not None
@@ -194,6 +251,16 @@ class IntentionStatus:
     def reason(self) -> Reason | None:
         """Why the learner cannot be enrolled (None when enrollable or already enrolled)."""
         return self.decision.reason if self.decision.action == Action.SKIP else None
+
+    @property
+    def reason_message(self) -> str | None:
+        """``reason`` in the words the validate command and the admin use."""
+        if self.reason is None:
+            return None
+        return reason_message(
+            self.reason, run=self.course_run_key, customer=self.enterprise_customer_uuid,
+            message=self.resolution.message,
+        )
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,22 @@ runs at once so that it can batch its own lookups.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from default_enrollments.catalog import get_catalog
 from default_enrollments.data import Eligibility, Reason, ResolvedRun
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 
 def catalog_membership_policy(
-    user, enterprise_customer_uuid: UUID, runs: Sequence[ResolvedRun], *, deadline: float | None = None
+    user: AbstractBaseUser | None,
+    enterprise_customer_uuid: UUID,
+    runs: Sequence[ResolvedRun],
+    *,
+    deadline: float | None = None,
 ) -> dict[str, Eligibility]:
     """Eligible, in the run's best mode, when at least one of the customer's catalogs contains the run."""
     if not runs:

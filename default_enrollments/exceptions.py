@@ -20,11 +20,3 @@ class CatalogUnavailable(CatalogError):
 class CatalogResponseError(CatalogError):
     """The catalog answered, but not with the JSON shape its API promises."""
 
-
-class ResolutionError(DefaultEnrollmentsError):
-    """A content key does not lead to a concrete course run; ``reason`` says why."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-        self.message = message

@@ -13,13 +13,15 @@ import threading
 import time
 from functools import partial
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
 from django.core.signals import request_finished
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from default_enrollments import api, tasks
 from default_enrollments.conf import CUSTOMER_USER_MODEL_SETTING, app_settings, host_model_label
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ _PAIRING_WINDOW = 10.0  # seconds; a note older than this is not the same login
 
 
 @receiver(user_logged_in, dispatch_uid="default_enrollments_realize_on_login")
-def realize_on_login(sender, request=None, user=None, **kwargs) -> None:
+def realize_on_login(sender, request=None, user: AbstractBaseUser | None = None, **kwargs) -> None:
     """Django's login signal: realize after the login transaction commits."""
     try:
         if user is None or not app_settings.REALIZE_ON_LOGIN:
@@ -81,22 +83,18 @@ _CUSTOMER_USER_MODEL = host_model_label(CUSTOMER_USER_MODEL_SETTING)
 
 
 @receiver(pre_save, sender=_CUSTOMER_USER_MODEL, dispatch_uid="default_enrollments_link_before_save")
-def remember_membership(sender, instance, raw: bool = False, **kwargs) -> None:
-    """Note whether an existing link already made the learner a member, to spot a re-activation after save."""
-    instance._default_enrollments_was_member = False
-    if raw or instance._state.adding or instance.pk is None or not _is_member(instance):
-        return
-    previous = sender._default_manager.filter(pk=instance.pk).values_list("active", "linked").first()
-    instance._default_enrollments_was_member = bool(previous and all(previous))
+def remember_membership(sender, instance: Model, raw: bool = False, **kwargs) -> None:
+    """Note whether the stored link already made the learner a member, to spot a new membership after save."""
+    instance._default_enrollments_was_member = not (raw or instance._state.adding) and api.is_member(instance)
 
 
 @receiver(post_save, sender=_CUSTOMER_USER_MODEL, dispatch_uid="default_enrollments_link_saved")
-def realize_on_link(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
+def realize_on_link(sender, instance: Model, created: bool = False, raw: bool = False, **kwargs) -> None:
     """A learner just became a member of a customer: realize that customer's intentions for them."""
     try:
-        if raw or not _is_member(instance) or getattr(instance, "_default_enrollments_was_member", False):
+        if raw or not app_settings.REALIZE_ON_LOGIN or getattr(instance, "_default_enrollments_was_member", False):
             return
-        if not app_settings.REALIZE_ON_LOGIN:
+        if not api.is_member(instance):
             return
         schedule_realization(instance.user_id, trigger="link", customer_user=instance)
     except Exception:  # noqa: BLE001
@@ -106,14 +104,10 @@ def realize_on_link(sender, instance, created: bool = False, raw: bool = False, 
         )
 
 
-def _is_member(customer_user) -> bool:
-    return bool(customer_user.active and customer_user.linked)
-
-
 # --- Hand-off ------------------------------------------------------------------------------------------
 
 
-def schedule_realization(user, *, trigger: str, customer_user=None) -> None:
+def schedule_realization(user: AbstractBaseUser | int, *, trigger: str, customer_user: Model | None = None) -> None:
     """
     Realize after the current transaction commits: in a Celery task when ``ASYNC``, else in-process within
     ``LOGIN_TIME_BUDGET`` seconds of catalog time. ``user`` is a user or a user id.
@@ -121,28 +115,19 @@ def schedule_realization(user, *, trigger: str, customer_user=None) -> None:
     transaction.on_commit(partial(_realize_now, user, trigger, customer_user), robust=True)
 
 
-def _realize_now(user, trigger: str, customer_user=None) -> None:
+def _realize_now(user: AbstractBaseUser | int, trigger: str, customer_user: Model | None = None) -> None:
     user_id = getattr(user, "pk", user)
-    customer_user_pk = getattr(customer_user, "pk", None)
     customer = getattr(customer_user, "enterprise_customer_id", None)
     try:
         if app_settings.ASYNC:
-            from default_enrollments import tasks  # noqa: PLC0415 (Celery is needed only with ASYNC)
-
             tasks.realize_default_enrollments_task.apply_async(
-                args=[user_id], kwargs={"enterprise_customer_user_id": customer_user_pk, "trigger": trigger},
+                args=[user_id],
+                kwargs={"enterprise_customer_user_id": getattr(customer_user, "pk", None), "trigger": trigger},
                 retry=False,
             )
             return
-        from default_enrollments import api  # noqa: PLC0415 (api imports models)
-
         deadline = time.monotonic() + float(app_settings.LOGIN_TIME_BUDGET)
-        if not hasattr(user, "pk"):
-            user = get_user_model()._default_manager.get(pk=user_id)
-        if customer_user is not None:
-            api.realize_for_customer_user(customer_user, user=user, deadline=deadline, source=trigger)
-        else:
-            api.realize_default_enrollments(user, deadline=deadline, source=trigger)
+        api.realize_learner(user, customer_user=customer_user, deadline=deadline, source=trigger)
     except Exception:  # noqa: BLE001 (logged with the learner; the next login tries again)
         logger.exception(
             "default enrollments failed trigger=%s user=%s customer=%s", trigger, user_id, customer or "*"

@@ -6,7 +6,6 @@ Host models are swappable (like ``AUTH_USER_MODEL``): always reach them through 
 """
 from __future__ import annotations
 
-from functools import cached_property
 from uuid import uuid4
 
 from django.apps import apps
@@ -20,6 +19,7 @@ from model_utils.managers import SoftDeletableManager
 from model_utils.models import SoftDeletableModel, TimeStampedModel
 from simple_history.models import HistoricalRecords
 
+from default_enrollments.catalog.batch import resolve_intentions
 from default_enrollments.conf import (
     COURSE_ENROLLMENT_MODEL_SETTING,
     CUSTOMER_MODEL_SETTING,
@@ -27,7 +27,7 @@ from default_enrollments.conf import (
     host_model_label,
     intentions_related_name,
 )
-from default_enrollments.data import ContentType, Resolution
+from default_enrollments.data import ContentType, Reason
 from default_enrollments.keys import MalformedKey, content_type_for_key
 
 
@@ -116,30 +116,25 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         return f"{self.content_key} for customer {self.enterprise_customer_id}{removed}"
 
     def save(self, *args, **kwargs) -> None:
+        self._derive_content_type()
+        super().save(*args, **kwargs)
+
+    def _derive_content_type(self) -> None:
+        """The key, trimmed, decides the type; a malformed key is the operator's error on that field."""
         self.content_key = (self.content_key or "").strip()
         try:
             self.content_type = content_type_for_key(self.content_key)
         except MalformedKey as exc:
             raise ValidationError({"content_key": str(exc)}) from exc
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
-        self.content_key = (self.content_key or "").strip()
-        try:
-            self.content_type = content_type_for_key(self.content_key)
-        except MalformedKey as exc:
-            raise ValidationError({"content_key": str(exc)}) from exc
+        self._derive_content_type()
         self._reject_twin()
         self._require_catalog_run()
 
     def _require_catalog_run(self) -> None:
         """The key must lead to a concrete run in the catalog; checked here only, never in ``save()``."""
-        from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports models)
-        from default_enrollments.data import Reason  # noqa: PLC0415
-
-        self.__dict__.pop("resolution", None)  # the key may have changed since the last resolution
-        self.__dict__.pop("applicable_enterprise_catalog_uuids", None)
         resolution = resolve_intentions([self])[self.uuid]
         if resolution.is_resolved:
             return
@@ -190,48 +185,6 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
             "An intention for {} already exists for this customer ({}).{}", twin.content_key, where, case_note
         )
         raise ValidationError({"content_key": message}, code="twin")
-
-    # --- Resolution, read from the cached catalog; batch callers fill many rows at once -----------
-
-    @cached_property
-    def resolution(self) -> Resolution:
-        """This intention's run; ``api.resolve_intentions`` sets it for a whole list in one batch."""
-        from default_enrollments.api import resolve_intentions  # noqa: PLC0415 (api imports models)
-
-        return resolve_intentions([self])[self.uuid]
-
-    @property
-    def course_key(self) -> str | None:
-        run = self.resolution.run
-        return run.course_key if run else None
-
-    @property
-    def course_run_key(self) -> str | None:
-        run = self.resolution.run
-        return run.course_run_key if run else None
-
-    @property
-    def is_course_run_enrollable(self) -> bool:
-        run = self.resolution.run
-        return bool(run and run.is_enrollable)
-
-    @property
-    def best_mode_for_course_run(self) -> str | None:
-        run = self.resolution.run
-        return run.best_mode if run else None
-
-    @property
-    def course_run_normalized_metadata(self) -> dict:
-        run = self.resolution.run
-        return dict(run.normalized_metadata) if run else {}
-
-    @cached_property
-    def applicable_enterprise_catalog_uuids(self) -> list[str]:
-        """The customer's catalogs that contain the run; ``api.attach_applicable_catalogs`` batches it."""
-        from default_enrollments.api import attach_applicable_catalogs  # noqa: PLC0415
-
-        attach_applicable_catalogs([self])
-        return self.__dict__["applicable_enterprise_catalog_uuids"]
 
 
 class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):

@@ -16,10 +16,8 @@ logger = logging.getLogger("default_enrollments.outcomes")
 
 try:  # optional: present in every Open edX host, not required elsewhere
     from edx_django_utils.monitoring import accumulate as _accumulate
-    from edx_django_utils.monitoring import set_custom_attribute as _set_custom_attribute
 except ImportError:  # pragma: no cover - exercised only without edx-django-utils
     _accumulate = None
-    _set_custom_attribute = None
 
 ATTRIBUTE_PREFIX = "default_enrollments"
 
@@ -38,24 +36,11 @@ def accumulate(name: str, value: int | float = 1) -> None:
         _accumulate(f"{ATTRIBUTE_PREFIX}.{name}", value)
 
 
-def set_custom_attribute(name: str, value) -> None:
-    """Set the custom attribute ``default_enrollments.<name>``, when monitoring is available."""
-    if _set_custom_attribute is not None:
-        _set_custom_attribute(f"{ATTRIBUTE_PREFIX}.{name}", value)
-
-
-def record_outcome(outcome: Outcome, *, source: str, dry_run: bool = False) -> None:
+def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
     """
     One log line per (learner, intention) outcome, naming user, customer, intention, run, outcome and reason,
-    and one counter increment per outcome status (``default_enrollments.<source>.<status>``).
+    and one counter update per outcome status (``default_enrollments.<source>.<status>``).
     """
-    if not dry_run:
-        accumulate(f"{source}.{outcome.status.value}")
-    _log_outcome(outcome, source=source, dry_run=dry_run)
-
-
-def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:
-    """``record_outcome`` for many, with one counter update per status rather than per outcome."""
     outcomes = list(outcomes)
     for outcome in outcomes:
         _log_outcome(outcome, source=source, dry_run=dry_run)

@@ -10,66 +10,47 @@ import logging
 from collections import Counter
 
 from celery import shared_task
-from django.contrib.auth import get_user_model
 
-from default_enrollments.data import Outcome, OutcomeStatus
-from default_enrollments.realization import TRANSIENT_REASONS
+from default_enrollments import api, backfill
+from default_enrollments.data import Outcome
 
 logger = logging.getLogger(__name__)
 
 CATALOG_RETRY_DELAYS = (30, 120, 600)  # seconds before each retry when the catalog was unavailable
 
 
-@shared_task(
-    bind=True,
-    name="default_enrollments.tasks.realize_default_enrollments",
-    acks_late=True,
-    max_retries=len(CATALOG_RETRY_DELAYS),
-    ignore_result=True,
-)
+def _realization_task(name: str):
+    """A bound, late-acknowledged task that may retry (``_retry_if_catalog_was_unavailable``); no result kept."""
+    return shared_task(
+        bind=True,
+        name=f"default_enrollments.tasks.{name}",
+        acks_late=True,
+        max_retries=len(CATALOG_RETRY_DELAYS),
+        ignore_result=True,
+    )
+
+
+@_realization_task("realize_default_enrollments")
 def realize_default_enrollments_task(
     self, user_id: int, enterprise_customer_user_id: int | None = None, trigger: str = "task"
 ) -> dict[str, int]:
     """Realize one learner's default enrollments (of one customer when a link id is given); counts by status."""
-    from default_enrollments import api  # noqa: PLC0415 (api imports models; keep worker boot light)
-    from default_enrollments.models import get_enterprise_customer_user_model  # noqa: PLC0415
-
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
-    if user is None:
-        logger.warning("default enrollments task: user=%s does not exist; nothing to do", user_id)
-        return {}
-    if enterprise_customer_user_id is not None:
-        customer_user = get_enterprise_customer_user_model()._default_manager.filter(
-            pk=enterprise_customer_user_id
-        ).first()
-        if customer_user is None:
-            return {}
-        outcomes = api.realize_for_customer_user(customer_user, user=user, source=trigger)
-    else:
-        outcomes = api.realize_default_enrollments(user, source=trigger)
+    outcomes = api.realize_learner(user_id, customer_user=enterprise_customer_user_id, source=trigger)
     _retry_if_catalog_was_unavailable(self, outcomes, user_id)
     return _counts(outcomes)
 
 
-@shared_task(
-    bind=True,
-    name="default_enrollments.tasks.realize_default_enrollments_for_customer_users",
-    acks_late=True,
-    max_retries=len(CATALOG_RETRY_DELAYS),
-    ignore_result=True,
-)
+@_realization_task("realize_default_enrollments_for_customer_users")
 def realize_default_enrollments_for_customer_users(self, customer_user_ids: list[int]) -> dict[str, int]:
     """Backfill one chunk of customer users (queued by ``manage.py realize_default_enrollments`` with ASYNC)."""
-    from default_enrollments.operations import realize_customer_user_chunk  # noqa: PLC0415
-
-    outcomes = realize_customer_user_chunk(customer_user_ids)
+    outcomes = backfill.realize_customer_user_chunk(customer_user_ids)
     _retry_if_catalog_was_unavailable(self, outcomes, None)
     return _counts(outcomes)
 
 
 def _retry_if_catalog_was_unavailable(task, outcomes: list[Outcome], user_id: int | None) -> None:
     """Exactly-once writes make a retry safe: what was written is found and not written again."""
-    if not any(o.status == OutcomeStatus.FAILED and o.reason in TRANSIENT_REASONS for o in outcomes):
+    if not any(outcome.is_transient for outcome in outcomes):
         return
     retries = task.request.retries or 0
     if retries >= len(CATALOG_RETRY_DELAYS):

@@ -28,6 +28,10 @@ ARCHIVED_RUN = "course-v1:edX+DemoX+1T2024"
 
 
 def intention_url(name: str, *args) -> str:
+    if name == "restore":  # a django-object-actions change action
+        (pk,) = args
+        return reverse("admin:default_enrollments_defaultenterpriseenrollmentintention_actions",
+                       kwargs={"pk": pk, "tool": "restore"})
     return reverse(f"admin:default_enrollments_defaultenterpriseenrollmentintention_{name}", args=args)
 
 

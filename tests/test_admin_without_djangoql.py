@@ -41,7 +41,7 @@ settings.DEFAULT_ENROLLMENTS = {
 }
 call_command("migrate", verbosity=0)
 
-from default_enrollments import admin as our_admin
+from default_enrollments.admin import common as our_admin
 from tests.factories import (
     DefaultEnterpriseEnrollmentIntentionFactory, EnterpriseCustomerFactory, StaffUserFactory,
 )

@@ -7,7 +7,7 @@ import pytest
 from default_enrollments import api
 from default_enrollments.backends import get_enrollment_backend
 from default_enrollments.backends.openedx import OpenEdxEnrollmentBackend
-from default_enrollments.backends.reference import ReferenceEnrollmentBackend
+from default_enrollments.contrib.reference_host.backend import ReferenceEnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import EnrollmentState, OutcomeStatus, Reason
 from default_enrollments.exceptions import EnrollmentError
@@ -26,6 +26,15 @@ FAKE_PLATFORM = Path(__file__).parent / "fake_openedx"
 class TestReferenceBackend:
     def test_is_the_default(self):
         assert isinstance(get_enrollment_backend(), ReferenceEnrollmentBackend)
+
+    def test_the_former_dotted_path_still_names_it(self, settings):
+        from default_enrollments.backends import reference  # noqa: PLC0415 (the alias module under test)
+
+        settings.DEFAULT_ENROLLMENTS = {"ENROLLMENT_BACKEND": "default_enrollments.backends.reference."
+                                                              "ReferenceEnrollmentBackend"}
+
+        assert reference.ReferenceEnrollmentBackend is ReferenceEnrollmentBackend
+        assert type(get_enrollment_backend()) is ReferenceEnrollmentBackend
 
     def test_enroll_creates_an_active_enrollment_in_the_mode(self):
         user = UserFactory()

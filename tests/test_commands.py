@@ -68,6 +68,19 @@ def intentions(customer, *content_keys):
 # --- validate_default_enrollment_intentions ---------------------------------------------------------
 
 
+def test_both_names_of_the_validate_command_give_the_same_report(catalog, customer):
+    intentions(customer, "edX+DemoX", "edX+GoneX")
+    reports = []
+    for name in ("default_enrollments_validate_intentions", "validate_default_enrollment_intentions"):
+        out = StringIO()
+        with pytest.raises(CommandError, match="1 of 2 default enrollment intentions fail"):
+            call_command(name, "--format", "json", stdout=out, stderr=StringIO())
+        reports.append(json.loads(out.getvalue()))
+
+    assert reports[0] == reports[1]
+    assert [check["ok"] for check in reports[0]] == [True, False]
+
+
 def test_valid_intentions_pass_and_exit_zero(catalog, customer):
     intentions(customer, "edX+DemoX", DEMO_RUN)
 

@@ -288,6 +288,29 @@ def test_a_new_link_realizes_that_customer(world):
     assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN)]
 
 
+def test_a_new_link_to_an_inactive_customer_enrolls_nothing(world):
+    world.demo_course()
+    world.intention()
+    world.customer.active = False
+    world.customer.save()
+
+    learner = world.learner(signals=True)
+
+    assert nothing_written(learner)
+
+
+def test_login_of_a_learner_linked_to_an_inactive_customer_enrolls_nothing(world, client):
+    world.demo_course()
+    world.intention()
+    learner = world.learner()
+    world.customer.active = False
+    world.customer.save()
+
+    log_in(client, learner)
+
+    assert nothing_written(learner)
+
+
 def test_a_reactivated_link_realizes_and_an_unchanged_save_does_not(world, outcome_log):
     world.demo_course()
     world.intention()

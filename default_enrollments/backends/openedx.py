@@ -9,10 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ def _load_platform() -> tuple[ModuleType, ModuleType]:
 class OpenEdxEnrollmentBackend(EnrollmentBackend):
     """Creates, reactivates and upgrades LMS enrollments with ``enrollments.api`` (the same calls the LMS uses)."""
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user: AbstractBaseUser, course_run_key: str, mode: str) -> None:
         api, errors = _load_platform()
         username = user.username
         try:
@@ -58,7 +62,7 @@ class OpenEdxEnrollmentBackend(EnrollmentBackend):
                 f"The LMS did not enroll {username} in {course_run_key} as {mode}; it answered {answer!r}."
             )
 
-    def get_enrollments(self, user, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
+    def get_enrollments(self, user: AbstractBaseUser, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
         wanted = {key.lower(): key for key in course_run_keys}
         if not wanted:
             return {}

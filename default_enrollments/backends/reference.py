@@ -1,43 +1,19 @@
-"""The default backend: enrollments in the bundled reference LMS model."""
+"""
+The reference backend's former dotted path, kept so that settings naming it keep working.
+
+The backend lives with the rest of the standalone host in ``default_enrollments.contrib.reference_host``;
+it is named here by a string only, so the core never imports that app.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
-from default_enrollments.backends.base import EnrollmentBackend
-from default_enrollments.data import EnrollmentState
-from default_enrollments.exceptions import EnrollmentError
+from django.utils.module_loading import import_string
+
+from default_enrollments.conf import REFERENCE_ENROLLMENT_BACKEND
 
 
-class ReferenceEnrollmentBackend(EnrollmentBackend):
-    """Reads and writes ``default_enrollments_reference.CourseEnrollment``."""
-
-    @staticmethod
-    def _model():
-        from default_enrollments.contrib.reference_host.models import CourseEnrollment  # noqa: PLC0415
-
-        return CourseEnrollment
-
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
-        if not getattr(user, "is_active", True):
-            raise EnrollmentError(f"user {user.pk} is inactive and cannot be enrolled in {course_run_key}")
-        enrollment, created = self._model().objects.get_or_create(
-            user=user, course_id=course_run_key, defaults={"mode": mode, "is_active": True}
-        )
-        if not created and (enrollment.mode != mode or not enrollment.is_active):
-            enrollment.mode = mode
-            enrollment.is_active = True
-            enrollment.save(update_fields=["mode", "is_active", "modified"])
-
-    def get_enrollments(self, user, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
-        wanted = {key.lower(): key for key in course_run_keys}
-        if not wanted:
-            return {}
-        # All of the learner's rows by the indexed user column, matched here: run keys compare
-        # case-insensitively on every database, and a learner has few enrollments. Plain tuples, no ordering:
-        # this runs on every login.
-        rows = self._model().objects.filter(user_id=user.pk).order_by().values_list("course_id", "mode", "is_active")
-        return {
-            wanted[course_id.lower()]: EnrollmentState(mode=mode, is_active=is_active)
-            for course_id, mode, is_active in rows
-            if course_id.lower() in wanted
-        }
+def __getattr__(name: str) -> Any:
+    if name == "ReferenceEnrollmentBackend":
+        return import_string(REFERENCE_ENROLLMENT_BACKEND)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

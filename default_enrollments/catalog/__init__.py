@@ -5,19 +5,13 @@ Callers use only the ``CatalogClient`` interface; resolution of documents into r
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from default_enrollments.catalog.base import CatalogClient
+from default_enrollments.catalog.cache import CachedCatalogClient
 from default_enrollments.conf import app_settings
-
-if TYPE_CHECKING:
-    from default_enrollments.catalog.cache import CachedCatalogClient
 
 
 def get_catalog() -> CachedCatalogClient:
     """The configured catalog client, wrapped in the Django-cache layer (which adds ``get_resolutions``)."""
-    from default_enrollments.catalog.cache import CachedCatalogClient  # noqa: PLC0415 (keeps imports light)
-
     client_class = app_settings.CATALOG_CLIENT
     client = client_class() if isinstance(client_class, type) else client_class
     if isinstance(client, CachedCatalogClient):

@@ -14,7 +14,6 @@ import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,11 +21,6 @@ from django.core.exceptions import ImproperlyConfigured
 from default_enrollments.catalog.base import CatalogClient
 from default_enrollments.conf import app_settings
 from default_enrollments.keys import course_key_for_run
-
-#: The demo catalog shipped with the reference host.
-DEMO_CATALOG_FIXTURE = str(
-    Path(__file__).resolve().parent.parent / "contrib" / "reference_host" / "fixtures" / "demo_catalog.json"
-)
 
 _parsed: dict[tuple[str, float], _Fixture] = {}
 _parsed_lock = threading.Lock()

@@ -45,7 +45,9 @@ def test_course_and_run_keys_resolve_through_one_batch(catalog_server, demo_cour
         customer, ["edX+DemoX", "course-v1:edX+DemoX+1T2024", "edX+GoneX"]
     )
 
-    resolutions = api.resolve_intentions([course, archived, unknown])
+    resolved = api.resolved_intentions([course, archived, unknown], with_catalogs=False)
+    resolutions = {uuid: intention.resolution for uuid, intention in resolved.items()}
+    course, archived, unknown = resolved.values()
 
     assert course.course_run_key == "course-v1:edX+DemoX+Demo_Course"
     assert course.is_course_run_enrollable and course.best_mode_for_course_run == "verified"
@@ -66,10 +68,7 @@ def test_twenty_intentions_cost_at_most_three_catalog_requests_and_a_warm_cache_
         catalog_server.add_course(f"edX+C{number}", [f"course-v1:edX+C{number}+1T2030"])
         keys += [f"edX+C{number}", f"course-v1:edX+C{number}+1T2030"]
     catalog_server.add_catalog(customer.uuid, [f"edX+C{number}" for number in range(10)])
-    intentions = intentions_for(customer, keys)
-
-    api.resolve_intentions(intentions)
-    api.attach_applicable_catalogs(intentions)
+    intentions = list(api.resolved_intentions(intentions_for(customer, keys)).values())
 
     assert all(intention.is_course_run_enrollable for intention in intentions)
     assert all(len(intention.applicable_enterprise_catalog_uuids) == 1 for intention in intentions)
@@ -77,16 +76,15 @@ def test_twenty_intentions_cost_at_most_three_catalog_requests_and_a_warm_cache_
     assert catalog_server.token_requests == 1
 
     catalog_server.reset_counts()
-    fresh = intentions_for(customer, keys)
-    api.resolve_intentions(fresh)
-    api.attach_applicable_catalogs(fresh)
+    fresh = list(api.resolved_intentions(intentions_for(customer, keys)).values())
     assert [i.course_run_key for i in fresh] == [i.course_run_key for i in intentions]
     assert catalog_server.requests == []
 
 
 @pytest.mark.django_db
-def test_model_properties_share_one_resolution_instead_of_calling_per_access(catalog_server, demo_course):
-    (intention,) = intentions_for(EnterpriseCustomerFactory(), ["edX+DemoX"])
+def test_resolved_fields_share_one_resolution_instead_of_calling_per_access(catalog_server, demo_course):
+    intentions = intentions_for(EnterpriseCustomerFactory(), ["edX+DemoX"])
+    (intention,) = api.resolved_intentions(intentions, with_catalogs=False).values()
 
     values = [intention.course_key, intention.course_run_key, intention.is_course_run_enrollable,
               intention.best_mode_for_course_run, intention.course_run_normalized_metadata]
@@ -199,10 +197,10 @@ def test_applicable_catalogs_are_sorted_strings_and_empty_for_unresolvable_inten
     second = catalog_server.add_catalog(customer.uuid, ["course-v1:edX+DemoX+Demo_Course"])
     course, gone = intentions_for(customer, ["edX+DemoX", "edX+GoneX"])
 
-    attached = api.attach_applicable_catalogs([course, gone])
+    attached = api.applicable_catalogs([course, gone])
 
-    assert course.applicable_enterprise_catalog_uuids == sorted([first, second])
-    assert gone.applicable_enterprise_catalog_uuids == []
+    assert attached[course.uuid] == sorted([first, second])
+    assert attached[gone.uuid] == []
     assert attached == {course.uuid: sorted([first, second]), gone.uuid: []}
 
 
@@ -330,17 +328,18 @@ def test_an_outage_resolves_every_intention_as_catalog_unavailable_and_asks_agai
     catalog_server.fail_with(500)
     intentions = intentions_for(customer, ["edX+DemoX", "course-v1:edX+DemoX+1T2024"])
 
-    resolutions = api.resolve_intentions(intentions)
-    api.attach_applicable_catalogs(intentions)
+    resolved = api.resolved_intentions(intentions)
+    resolutions = {uuid: intention.resolution for uuid, intention in resolved.items()}
+    intentions = list(resolved.values())
 
     assert {r.reason for r in resolutions.values()} == {Reason.CATALOG_UNAVAILABLE}
     assert all("could not be reached" in r.message for r in resolutions.values())
     assert [i.course_run_key for i in intentions] == [None, None]
-    assert [i.applicable_enterprise_catalog_uuids for i in intentions] == [[], []]
+    assert [list(i.applicable_enterprise_catalog_uuids) for i in intentions] == [[], []]
     assert catalog_server.catalog_requests == 1, "one failed batch, not one call per intention or property"
 
     catalog_server.recover()
-    later = intentions_for(customer, ["edX+DemoX"])
+    later = list(api.resolved_intentions(intentions_for(customer, ["edX+DemoX"])).values())
     assert later[0].course_run_key == "course-v1:edX+DemoX+Demo_Course"
 
 

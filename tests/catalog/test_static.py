@@ -10,7 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from default_enrollments import api
 from default_enrollments.catalog import get_catalog
 from default_enrollments.catalog.resolution import resolve
-from default_enrollments.catalog.static import DEMO_CATALOG_FIXTURE, StaticCatalogClient
+from default_enrollments.catalog.static import StaticCatalogClient
+from default_enrollments.contrib.reference_host import DEMO_CATALOG_FIXTURE
 from default_enrollments.data import Reason
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention
 from tests.catalog_server import course_document
@@ -40,10 +41,7 @@ def test_the_demo_catalog_resolves_every_kind_of_run(demo_catalog):
         "course-v1:edX+E2E-101+1T2025",
         "course-v1:edX+E2E-101+course",
     ]
-    intentions = intentions_for(customer, keys)
-
-    api.resolve_intentions(intentions)
-    api.attach_applicable_catalogs(intentions)
+    intentions = list(api.resolved_intentions(intentions_for(customer, keys)).values())
 
     summary = [(i.course_run_key, i.is_course_run_enrollable, i.best_mode_for_course_run) for i in intentions]
     assert summary == [
@@ -54,7 +52,7 @@ def test_the_demo_catalog_resolves_every_kind_of_run(demo_catalog):
         ("course-v1:edX+E2E-101+1T2025", False, "verified"),  # closed
         ("course-v1:edX+E2E-101+course", True, "verified"),
     ]
-    assert all(i.applicable_enterprise_catalog_uuids == [DEMO_CATALOG_UUID] for i in intentions)
+    assert all(list(i.applicable_enterprise_catalog_uuids) == [DEMO_CATALOG_UUID] for i in intentions)
     assert intentions[0].course_run_normalized_metadata["content_price"] == 149.0
 
 

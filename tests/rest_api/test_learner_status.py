@@ -5,10 +5,15 @@ The catalog is a real HTTP server on 127.0.0.1; LMS enrollments are the referenc
 """
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from default_enrollments import api
 from tests.catalog_server import course_run
 from tests.factories import (
     CourseEnrollmentFactory,
@@ -183,6 +188,21 @@ def test_audit_learner_in_audit_only_run_is_already_enrolled(learner_client, lea
     assert groups(body)["already_enrolled"] == ["edX+Free"]
     assert item["best_mode_for_course_run"] == "audit"
     assert item["is_existing_enrollment_audit"] is True
+
+
+def test_reason_message_is_worded_as_the_validate_command_words_it(learner, customer, catalog_server):
+    catalog_server.add_course("edX+Closed", runs=[course_run("course-v1:edX+Closed+2020", is_enrollable=False)])
+    catalog_server.add_catalog(customer.uuid, ["edX+Closed"])
+    DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+Closed")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("default_enrollments_validate_intentions", "--format", "json", stdout=out)
+    (check,) = json.loads(out.getvalue())
+
+    (item,) = api.get_learner_status(learner, customer.uuid).not_enrollable
+
+    assert item.reason_message == check["message"]
+    assert "course-v1:edX+Closed+2020 is not open for enrollment" in item.reason_message
 
 
 def test_content_in_no_catalog_of_the_customer_is_not_enrollable(learner_client, customer, catalog_server):

@@ -8,12 +8,10 @@ who unenrolled stays unenrolled, and an interrupted run resumes with ``--start-a
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Model
 from tqdm import tqdm
 
-from default_enrollments.conf import app_settings
-from default_enrollments.data import OutcomeStatus
-from default_enrollments.management.commands.validate_default_enrollment_intentions import parse_customer_uuid
-from default_enrollments.operations import (
+from default_enrollments.backfill import (
     DEFAULT_BATCH_SIZE,
     BackfillReport,
     IntentionsByCustomer,
@@ -21,6 +19,10 @@ from default_enrollments.operations import (
     iter_customer_user_chunks,
     realize_customer_user_chunk,
 )
+from default_enrollments.conf import app_settings
+from default_enrollments.data import Outcome, OutcomeStatus
+from default_enrollments.management.commands.default_enrollments_validate_intentions import parse_customer_uuid
+from default_enrollments.tasks import realize_default_enrollments_for_customer_users
 
 MAX_BATCH_SIZE = 10_000
 
@@ -100,8 +102,6 @@ class Command(BaseCommand):
 
     def _fan_out(self, chunks, total: int) -> None:
         """One Celery task per chunk of customer-user keys; workers realize them through the same path."""
-        from default_enrollments.tasks import realize_default_enrollments_for_customer_users  # noqa: PLC0415
-
         sent = 0
         last_pk = None
         for pks in chunks:
@@ -113,7 +113,7 @@ class Command(BaseCommand):
             + (f"; last customer-user pk {last_pk}." if last_pk is not None else ".")
         )
 
-    def _print_dry_run(self, customer_user, outcomes) -> None:
+    def _print_dry_run(self, customer_user: Model, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             if outcome.status == OutcomeStatus.ALREADY_ENROLLED and self.verbosity < 2:
                 continue

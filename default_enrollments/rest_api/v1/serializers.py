@@ -28,14 +28,14 @@ INTENTION_FIELDS = (
 
 class DefaultEnterpriseEnrollmentIntentionSerializer(serializers.Serializer):
     """
-    One intention with its resolved run; reads a model instance whose resolution was batch-attached.
+    One intention with its resolved run: reads a ``data.ResolvedIntention`` built for the page in one batch.
 
     Read-only: intentions are managed in the admin, never through this API.
     """
 
     uuid = serializers.UUIDField(read_only=True)
     content_key = serializers.CharField(read_only=True)
-    enterprise_customer = serializers.UUIDField(source="enterprise_customer_id", read_only=True)
+    enterprise_customer = serializers.UUIDField(source="enterprise_customer_uuid", read_only=True)
     course_key = serializers.CharField(read_only=True, allow_null=True)
     course_run_key = serializers.CharField(read_only=True, allow_null=True)
     is_course_run_enrollable = serializers.BooleanField(read_only=True)
@@ -56,7 +56,6 @@ class DefaultEnterpriseEnrollmentIntentionSerializer(serializers.Serializer):
 class IntentionWithEnrollmentStateSerializer(DefaultEnterpriseEnrollmentIntentionSerializer):
     """One ``data.IntentionStatus``: the intention plus the learner's live enrollment and the reason."""
 
-    enterprise_customer = serializers.UUIDField(source="enterprise_customer_uuid", read_only=True)
     has_existing_enrollment = serializers.BooleanField(read_only=True)
     is_existing_enrollment_active = serializers.BooleanField(read_only=True, allow_null=True)
     is_existing_enrollment_audit = serializers.BooleanField(read_only=True, allow_null=True)

@@ -143,8 +143,9 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         if not is_customer_admin(request, customer_uuid):
             raise PermissionDenied("You do not administer this enterprise customer.")
         page = self.paginate_queryset(self.get_queryset().filter(enterprise_customer_id=customer_uuid))
-        self.paginator.catalog_unavailable = self._attach_catalog_answers(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        resolved = self._resolved(page)
+        self.paginator.catalog_unavailable = self._catalog_unavailable(resolved)
+        return self.get_paginated_response(self.get_serializer(resolved, many=True).data)
 
     @documented(
         summary="One default enrollment intention",
@@ -163,9 +164,8 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
     )
     def retrieve(self, request, *args, **kwargs) -> Response:
         self.requested_customer_uuid(required=False)  # malformed -> 400, as for the other actions
-        intention = self.get_object()
-        self._attach_catalog_answers([intention])
-        return Response(self.get_serializer(intention).data)
+        (resolved,) = self._resolved([self.get_object()])
+        return Response(self.get_serializer(resolved).data)
 
     @documented(
         summary="A learner's default enrollments for a customer, grouped by what realization would do",
@@ -207,10 +207,10 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         return learner
 
     @staticmethod
-    def _attach_catalog_answers(intentions) -> bool:
-        """Resolve the runs and catalogs of a page in one batch; True when the catalog could not be reached."""
-        intentions = list(intentions or [])
-        if not intentions:
-            return False
-        api.attach_applicable_catalogs(intentions)
-        return any(intention.resolution.reason == Reason.CATALOG_UNAVAILABLE for intention in intentions)
+    def _resolved(intentions) -> list:
+        """The page's intentions as value objects, their runs and catalogs resolved in one batch."""
+        return list(api.resolved_intentions(intentions or []).values())
+
+    @staticmethod
+    def _catalog_unavailable(resolved: list) -> bool:
+        return any(intention.resolution.reason == Reason.CATALOG_UNAVAILABLE for intention in resolved)
