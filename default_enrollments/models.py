@@ -117,8 +117,9 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         ]
 
     def __str__(self) -> str:
-        removed = " (removed)" if self.is_removed else ""
-        return f"{self.content_key} for customer {self.enterprise_customer_id}{removed}"
+        removed = " " + _("(removed)") if self.is_removed else ""
+        names = {"key": self.content_key, "customer": self.enterprise_customer_id}
+        return _("%(key)s for customer %(customer)s") % names + removed
 
     def save(self, *args, **kwargs) -> None:
         self._derive_content_type()
@@ -222,4 +223,7 @@ class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):
         ordering = ["created", "id"]
 
     def __str__(self) -> str:
-        return f"{self.intended_enrollment_id} -> enrollment {self.realized_enrollment_id}"
+        return _("%(intention)s -> enrollment %(enrollment)s") % {
+            "intention": self.intended_enrollment_id,
+            "enrollment": self.realized_enrollment_id,
+        }
