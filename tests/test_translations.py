@@ -1,5 +1,5 @@
 """
-An operator whose admin speaks another language reads the app's pages in it, given a catalog for that language.
+An operator whose admin speaks another language reads the app's pages (and API errors) in it, given a catalog.
 
 The French catalog here is deliberately tiny and lives in this module: it is written as a ``.mo`` file (the
 only form Django reads) into a temporary ``LOCALE_PATHS`` directory by a few lines of Python, so the test needs
@@ -31,6 +31,9 @@ FRENCH = {
     "default enrollment intentions": "intentions d’inscription par défaut",
     "Customer uuid or name, course key or course run key.": "UUID ou nom du client, clé de cours ou de session.",
     "Restore selected removed intentions": "Restaurer les intentions supprimées sélectionnées",
+    "enterprise_customer_uuid is a required query parameter.": (
+        "enterprise_customer_uuid est un paramètre de requête obligatoire."
+    ),
 }
 
 HEADER = "Content-Type: text/plain; charset=UTF-8\nPlural-Forms: nplurals=2; plural=(n > 1);\n"
@@ -112,3 +115,14 @@ def test_the_test_catalog_translates_messages_of_the_extracted_catalog():
     extracted = set(re.findall(r'^msgid "(.+)"$', EXTRACTED_CATALOG.read_text(encoding="utf-8"), re.MULTILINE))
 
     assert sorted(set(FRENCH) - extracted) == []
+
+
+@pytest.mark.django_db
+def test_an_api_error_detail_speaks_the_callers_language(client, french_catalog):
+    client.force_login(StaffUserFactory())
+
+    with translation.override("fr"):
+        response = client.get(reverse("default_enrollments:default-enterprise-enrollment-intentions-list"))
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "enterprise_customer_uuid est un paramètre de requête obligatoire."}
