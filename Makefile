@@ -207,6 +207,21 @@ test-edx-enterprise: $(EDX_ENTERPRISE_STAMP) ## the suite on edx-enterprise's ow
 	$(EDX_ENTERPRISE_ENV) $(EDX_ENTERPRISE_PYTHON) -m pytest -p no:cacheprovider --timeout=$(or $(PYTEST_TIMEOUT),600) \
 		--nomigrations $(EDX_ENTERPRISE_TESTS)
 
+# The message catalog translators start from: every marked string of the package (Python and templates) into
+# default_enrollments/locale/en/LC_MESSAGES/django.po. makemessages runs GNU gettext's xgettext; tests and CI do not.
+.PHONY: extract_translations compile_translations
+extract_translations: $(STAMP) ## write the message catalog default_enrollments/locale/en/LC_MESSAGES/django.po
+	@command -v xgettext >/dev/null || { echo "xgettext not found: install GNU gettext (Debian/Ubuntu:" \
+		"apt-get install gettext; macOS: brew install gettext)"; exit 1; }
+	mkdir -p default_enrollments/locale
+	cd default_enrollments && ../$(BIN)/django-admin makemessages -l en --no-obsolete --no-location \
+		--ignore 'contrib/*' --ignore 'settings/*'
+
+compile_translations: $(STAMP) ## compile every default_enrollments/locale/*/LC_MESSAGES/django.po into its .mo
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext (Debian/Ubuntu:" \
+		"apt-get install gettext; macOS: brew install gettext)"; exit 1; }
+	cd default_enrollments && ../$(BIN)/django-admin compilemessages
+
 # --- Benchmarks (not tests): tables printed and kept as JSON in benchmarks/, summarized in docs/performance.rst
 bench: $(STAMP) $(EDX_ENTERPRISE_STAMP) ## login path, learner-status beside edx-enterprise, backfill
 	$(BIN)/python benchmarks/login_path.py --breakdown

@@ -12,6 +12,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ContentType(StrEnum):
     """What an intention's key names, derived from the key's syntax."""
@@ -66,13 +68,13 @@ REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
     Reason.UNKNOWN_CONTENT: "{message}",
     Reason.NO_ADVERTISED_RUN: "{message}",
     Reason.RUN_NOT_IN_COURSE: "{message}",
-    Reason.NOT_ENROLLABLE: "run {run} is not open for enrollment (closed or unpublished)",
-    Reason.UNENROLLED: "the learner left run {run}; they are not enrolled again",
-    Reason.NOT_ELIGIBLE: "run {run} is not in any catalog of customer {customer}",
-    Reason.NO_MODE: "run {run} offers no mode learners can be enrolled in",
+    Reason.NOT_ENROLLABLE: _("run {run} is not open for enrollment (closed or unpublished)"),
+    Reason.UNENROLLED: _("the learner left run {run}; they are not enrolled again"),
+    Reason.NOT_ELIGIBLE: _("run {run} is not in any catalog of customer {customer}"),
+    Reason.NO_MODE: _("run {run} offers no mode learners can be enrolled in"),
     Reason.CATALOG_UNAVAILABLE: "{message}",
-    Reason.ENROLLMENT_REFUSED: "the LMS refused the enrollment in run {run}",
-    Reason.TIME_BUDGET_EXHAUSTED: "the time allowed for the catalog ran out; tried again later",
+    Reason.ENROLLMENT_REFUSED: _("the LMS refused the enrollment in run {run}"),
+    Reason.TIME_BUDGET_EXHAUSTED: _("the time allowed for the catalog ran out; tried again later"),
 })
 
 

@@ -15,6 +15,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from model_utils.managers import SoftDeletableManager
 from model_utils.models import SoftDeletableModel, TimeStampedModel
 from simple_history.models import HistoricalRecords
@@ -76,17 +77,20 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         host_model_label(CUSTOMER_MODEL_SETTING),
         on_delete=models.CASCADE,
         related_name=intentions_related_name(),
-        help_text="The customer whose learners are enrolled.",
+        verbose_name=_("enterprise customer"),
+        help_text=_("The customer whose learners are enrolled."),
     )
     content_key = models.CharField(
         max_length=255,
-        help_text="A course key (edX+DemoX: its advertised run) or a course run key (course-v1:edX+DemoX+2T2024).",
+        verbose_name=_("content key"),
+        help_text=_("A course key (edX+DemoX: its advertised run) or a course run key (course-v1:edX+DemoX+2T2024)."),
     )
     content_type = models.CharField(
         max_length=16,
-        choices=[(choice.value, choice.name.replace("_", " ").capitalize()) for choice in ContentType],
+        choices=[(ContentType.COURSE.value, _("Course")), (ContentType.COURSE_RUN.value, _("Course run"))],
         editable=False,
-        help_text="Derived from the key's syntax on save.",
+        verbose_name=_("content type"),
+        help_text=_("Derived from the key's syntax on save."),
     )
 
     objects = SoftDeletableManager()
@@ -95,7 +99,8 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "default enrollment intention"
+        verbose_name = _("default enrollment intention")
+        verbose_name_plural = _("default enrollment intentions")
         ordering = ["enterprise_customer_id", "content_key", "uuid"]
         constraints = [
             models.UniqueConstraint(
@@ -106,14 +111,15 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
                 "enterprise_customer",
                 Lower("content_key"),
                 name="default_enrollments_unique_intention_ci",
-                violation_error_message="An intention for this key, in some letter case, already exists "
-                "for this customer.",
+                violation_error_message=_("An intention for this key, in some letter case, already exists "
+                "for this customer."),
             ),
         ]
 
     def __str__(self) -> str:
-        removed = " (removed)" if self.is_removed else ""
-        return f"{self.content_key} for customer {self.enterprise_customer_id}{removed}"
+        removed = " " + _("(removed)") if self.is_removed else ""
+        names = {"key": self.content_key, "customer": self.enterprise_customer_id}
+        return _("%(key)s for customer %(customer)s") % names + removed
 
     def save(self, *args, **kwargs) -> None:
         self._derive_content_type()
@@ -141,8 +147,8 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         if resolution.reason == Reason.CATALOG_UNAVAILABLE:
             raise ValidationError(
                 {
-                    "content_key": f"The catalog could not be reached to check {self.content_key!r}; "
-                    f"nothing was saved. Try again in a moment."
+                    "content_key": _("The catalog could not be reached to check %(key)s; "
+                    "nothing was saved. Try again in a moment.") % {"key": repr(self.content_key)}
                 },
                 code=Reason.CATALOG_UNAVAILABLE.value,
             )
@@ -173,16 +179,16 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
         where = format_html('<a href="{}">{}</a>', url, twin.pk) if url else str(twin.pk)
         if twin.is_removed:
             message = format_html(
-                "A removed intention for {} already exists for this customer ({}). Restore it instead.",
+                _("A removed intention for {} already exists for this customer ({}). Restore it instead."),
                 twin.content_key,
                 where,
             )
             raise ValidationError({"content_key": message}, code="removed_twin")
         case_note = ""
         if twin.content_key != self.content_key:
-            case_note = " Keys that differ only in letter case name the same course."
+            case_note = " " + _("Keys that differ only in letter case name the same course.")
         message = format_html(
-            "An intention for {} already exists for this customer ({}).{}", twin.content_key, where, case_note
+            _("An intention for {} already exists for this customer ({}).{}"), twin.content_key, where, case_note
         )
         raise ValidationError({"content_key": message}, code="twin")
 
@@ -201,17 +207,23 @@ class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):
         DefaultEnterpriseEnrollmentIntention,
         on_delete=models.CASCADE,
         related_name="realizations",
+        verbose_name=_("intended enrollment"),
     )
     realized_enrollment = models.OneToOneField(
         host_model_label(COURSE_ENROLLMENT_MODEL_SETTING),
         on_delete=models.CASCADE,
         related_name="default_enrollment_realization",
+        verbose_name=_("realized enrollment"),
     )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "default enrollment realization"
+        verbose_name = _("default enrollment realization")
+        verbose_name_plural = _("default enrollment realizations")
         ordering = ["created", "id"]
 
     def __str__(self) -> str:
-        return f"{self.intended_enrollment_id} -> enrollment {self.realized_enrollment_id}"
+        return _("%(intention)s -> enrollment %(enrollment)s") % {
+            "intention": self.intended_enrollment_id,
+            "enrollment": self.realized_enrollment_id,
+        }

@@ -31,6 +31,7 @@ NEEDED = [
     "default_enrollments/contrib/reference_host/fixtures/demo_catalog.json",
     "default_enrollments/settings/common.py",
     "default_enrollments/templates/default_enrollments/admin/intention_change_form.html",
+    "default_enrollments/locale/en/LC_MESSAGES/django.po",
 ]
 
 

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext_lazy as _
 
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_model
 
@@ -30,8 +31,8 @@ class DefaultEnrollmentIntentionInline(admin.TabularInline):
     readonly_fields = ("content_type", "modified")
     extra = 0
     show_change_link = True
-    verbose_name = "default enrollment intention"
-    verbose_name_plural = "default enrollment intentions (default_enrollments)"
+    verbose_name = _("default enrollment intention")
+    verbose_name_plural = _("default enrollment intentions (default_enrollments)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Intention.objects.filter(is_removed=False).order_by("content_key")

@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
@@ -54,7 +56,7 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
     )
     list_select_related = ("enterprise_customer",)
     search_fields = ("=enterprise_customer__uuid", "enterprise_customer__name", "content_key")
-    search_help_text = "Customer uuid or name, course key or course run key."
+    search_help_text = _("Customer uuid or name, course key or course run key.")
     djangoql_completion_enabled_by_default = False  # the plain search first; "Advanced" switches to djangoql
     ordering = ("enterprise_customer__name", "content_key")
     fields = ("enterprise_customer", "content_key")
@@ -108,8 +110,8 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
         if any(row.resolution.reason == Reason.CATALOG_UNAVAILABLE for row in self.page_rows.rows.values()):
             messages.warning(
                 request,
-                "The enterprise catalog could not be reached, so resolved runs are unknown for now. "
-                "Reload the page to try again.",
+                gettext("The enterprise catalog could not be reached, so resolved runs are unknown for now. "
+                "Reload the page to try again."),
             )
 
     def resolved(self, obj: Intention) -> ResolvedIntention:
@@ -118,30 +120,33 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
 
     # --- list columns and read-only fields --------------------------------------------------------
 
-    @admin.display(description="customer", ordering="enterprise_customer__name")
+    @admin.display(description=_("customer"), ordering="enterprise_customer__name")
     def customer(self, obj: Intention) -> str:
         return link(obj.enterprise_customer)
 
-    @admin.display(description="resolved run")
+    @admin.display(description=_("resolved run"))
     def resolved_run(self, obj: Intention) -> str:
         if obj.pk is None:
             return "-"
         resolution = self.resolved(obj).resolution
         if resolution.run:
             return resolution.run.course_run_key
-        return format_html('<span class="errornote-inline">not resolved: {}</span>', _problem(resolution))
+        return format_html(
+            '<span class="errornote-inline">{}</span>',
+            gettext("not resolved: %(problem)s") % {"problem": _problem(resolution)},
+        )
 
-    @admin.display(description="enrollable", boolean=True)
+    @admin.display(description=_("enrollable"), boolean=True)
     def enrollable(self, obj: Intention) -> bool | None:
         run = self.resolved(obj).resolution.run if obj.pk else None
         return run.is_enrollable if run else None
 
-    @admin.display(description="best mode")
+    @admin.display(description=_("best mode"))
     def best_mode(self, obj: Intention) -> str:
         run = self.resolved(obj).resolution.run if obj.pk else None
-        return (run.best_mode or "none") if run else "-"
+        return (run.best_mode or gettext("none")) if run else "-"
 
-    @admin.display(description="why not enrollable")
+    @admin.display(description=_("why not enrollable"))
     def resolution_problem(self, obj: Intention) -> str:
         if obj.pk is None:
             return "-"
@@ -155,16 +160,16 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
             return reason_message(Reason.NO_MODE, run=run.course_run_key)
         return "-"
 
-    @admin.display(description="applicable catalogs")
+    @admin.display(description=_("applicable catalogs"))
     def applicable_catalogs(self, obj: Intention) -> str:
         if obj.pk is None:
             return "-"
         catalog_uuids = self.resolved(obj).applicable_enterprise_catalog_uuids
         if not catalog_uuids:
-            return "none of the customer's catalogs contains this run"
+            return gettext("none of the customer's catalogs contains this run")
         return format_html_join(", ", "{}", ((uuid,) for uuid in catalog_uuids))
 
-    @admin.display(description="realized enrollments", ordering="realized_count")
+    @admin.display(description=_("realized enrollments"), ordering="realized_count")
     def realized_count(self, obj: Intention) -> str:
         count = getattr(obj, "realized_count", None)
         if count is None:
@@ -174,7 +179,7 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
         url = reverse("admin:default_enrollments_defaultenterpriseenrollmentrealization_changelist")
         return format_html('<a href="{}?intended_enrollment__uuid__exact={}">{}</a>', url, obj.pk, count)
 
-    @admin.display(description="removed", boolean=True, ordering="is_removed")
+    @admin.display(description=_("removed"), boolean=True, ordering="is_removed")
     def removed(self, obj: Intention) -> bool:
         return obj.is_removed
 
@@ -184,7 +189,7 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
         return (
             (None, {"fields": ("enterprise_customer", "content_key", "content_type")}),
             (
-                "Catalog (read live; never stored)",
+                _("Catalog (read live; never stored)"),
                 {
                     "fields": (
                         "resolved_run",
@@ -195,7 +200,7 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
                     )
                 },
             ),
-            ("Status", {"fields": ("realized_count", "removed", "created", "modified")}),
+            (_("Status"), {"fields": ("realized_count", "removed", "created", "modified")}),
         )
 
     def save_model(self, request: HttpRequest, obj: Intention, form, change: bool) -> None:
@@ -204,5 +209,5 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
 
 
 def _problem(resolution) -> str:
-    reason = resolution.reason.value.replace("_", " ") if resolution.reason else "unknown"
+    reason = resolution.reason.value.replace("_", " ") if resolution.reason else gettext("unknown")
     return f"{reason}: {resolution.message}" if resolution.message else reason

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link
@@ -31,7 +33,7 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
         "realized_enrollment__enterprise_customer_user",
     )
     search_fields = ("realized_enrollment__course_id", "intended_enrollment__content_key")
-    search_help_text = "Learner (user id, exact username or email) or course run key."
+    search_help_text = _("Learner (user id, exact username or email) or course run key.")
     djangoql_completion_enabled_by_default = False
     fields = ("learner", "customer", "intention", "course_run_key", "enrollment", "created", "modified")
     readonly_fields = fields
@@ -63,26 +65,26 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
         users = get_user_model()._default_manager.in_bulk(user_ids)
         self.page_rows.rows = {user_id: users.get(user_id) for user_id in user_ids}
 
-    @admin.display(description="learner", ordering="realized_enrollment__enterprise_customer_user__user_id")
+    @admin.display(description=_("learner"), ordering="realized_enrollment__enterprise_customer_user__user_id")
     def learner(self, obj: Realization) -> str:
         user_id = obj.realized_enrollment.enterprise_customer_user.user_id
         user = self.page_rows.get(user_id, lambda: get_user_model()._default_manager.filter(pk=user_id).first())
         if user is None:
-            return f"user {user_id} (no such user)"
-        return format_html("{} (user {}, {})", user.get_username(), user_id, getattr(user, "email", ""))
+            return gettext("user %(user_id)s (no such user)") % {"user_id": user_id}
+        return format_html(gettext("{} (user {}, {})"), user.get_username(), user_id, getattr(user, "email", ""))
 
-    @admin.display(description="customer", ordering="intended_enrollment__enterprise_customer__name")
+    @admin.display(description=_("customer"), ordering="intended_enrollment__enterprise_customer__name")
     def customer(self, obj: Realization) -> str:
         return link(obj.intended_enrollment.enterprise_customer)
 
-    @admin.display(description="intention", ordering="intended_enrollment__content_key")
+    @admin.display(description=_("intention"), ordering="intended_enrollment__content_key")
     def intention(self, obj: Realization) -> str:
         return link(obj.intended_enrollment, obj.intended_enrollment.content_key)
 
-    @admin.display(description="course run", ordering="realized_enrollment__course_id")
+    @admin.display(description=_("course run"), ordering="realized_enrollment__course_id")
     def course_run_key(self, obj: Realization) -> str:
         return obj.realized_enrollment.course_id
 
-    @admin.display(description="enterprise course enrollment")
+    @admin.display(description=_("enterprise course enrollment"))
     def enrollment(self, obj: Realization) -> str:
-        return link(obj.realized_enrollment, f"enrollment {obj.realized_enrollment.pk}")
+        return link(obj.realized_enrollment, gettext("enrollment %(id)s") % {"id": obj.realized_enrollment.pk})

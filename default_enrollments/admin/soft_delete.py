@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import re_path
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_object_actions import DjangoObjectActions, action
 from django_object_actions.utils import ChangeActionView
 
@@ -23,7 +25,7 @@ class RemovedListFilter(admin.BooleanFieldListFilter):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.title = "removed"
+        self.title = _("removed")
 
 
 class _AnyRowActionView(ChangeActionView):
@@ -59,16 +61,23 @@ class SoftDeleteAdminMixin(DjangoObjectActions):
         objs = list(objs)
         return [link(obj) for obj in objs], {self.model._meta.verbose_name_plural: len(objs)}, set(), []
 
-    @admin.action(description="Restore selected removed intentions", permissions=["change"])
+    @admin.action(description=_("Restore selected removed intentions"), permissions=["change"])
     def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         with transaction.atomic():
             restored = [self._restore(request, obj) for obj in queryset.filter(is_removed=True)]
         if restored:
-            self.message_user(request, f"Restored {len(restored)} intention(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Restored %(count)d intention.", "Restored %(count)d intentions.", len(restored))
+                % {"count": len(restored)},
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, "None of the selected intentions was removed.", messages.WARNING)
+            self.message_user(request, gettext("None of the selected intentions was removed."), messages.WARNING)
 
-    @action(label="Restore", description="Bring this removed intention back", methods=("POST",), button_type="form")
+    @action(
+        label=_("Restore"), description=_("Bring this removed intention back"), methods=("POST",), button_type="form"
+    )
     def restore(self, request: HttpRequest, obj: Model) -> None:
         """Restore one removed row from its change page (where a removed twin's error links to)."""
         if not self.has_change_permission(request, obj):
@@ -76,9 +85,9 @@ class SoftDeleteAdminMixin(DjangoObjectActions):
         if obj.is_removed:
             with transaction.atomic():
                 self._restore(request, obj)
-            self.message_user(request, f"Restored “{obj}”.", messages.SUCCESS)
+            self.message_user(request, gettext("Restored “%(object)s”.") % {"object": obj}, messages.SUCCESS)
         else:
-            self.message_user(request, f"“{obj}” was not removed.", messages.WARNING)
+            self.message_user(request, gettext("“%(object)s” was not removed.") % {"object": obj}, messages.WARNING)
 
     def get_change_actions(self, request: HttpRequest, object_id: str, form_url: str) -> tuple[str, ...]:
         """The restore button shows on removed rows, for those who may change them."""

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import jwt
 from django.conf import settings
+from django.utils.translation import gettext as _
 from jwt.api_jwk import PyJWK
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -116,7 +117,7 @@ else:
                 if self.is_authenticating_with_jwt_cookie(request):
                     return None
                 logger.info("JWT refused: its signature is not verified by a configured public key")
-                raise AuthenticationFailed("Invalid token: its signature is not verified by a configured key.")
+                raise AuthenticationFailed(_("Invalid token: its signature is not verified by a configured key."))
             return super().authenticate(request)
 
 

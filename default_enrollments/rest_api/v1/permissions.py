@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
@@ -40,7 +41,7 @@ def is_customer_admin(request, enterprise_customer_uuid: UUID | str) -> bool:
             getattr(request.user, "pk", None),
             enterprise_customer_uuid,
         )
-        raise PermissionDenied("Whether you administer this enterprise customer could not be checked.") from None
+        raise PermissionDenied(_("Whether you administer this enterprise customer could not be checked.")) from None
     if not allowed:
         logger.info(
             "admin permission refused: user=%s customer=%s",

@@ -14,6 +14,8 @@ import logging
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -49,7 +51,7 @@ class BadRequest(APIException):
     """400 with ``{"detail": "<what is wrong>"}``, the shape edx-enterprise's clients read."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "Bad request."
+    default_detail = gettext_lazy("Bad request.")
     default_code = "bad_request"
 
 
@@ -122,12 +124,12 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         raw = self.request.query_params.get("enterprise_customer_uuid")
         if not raw:
             if required:
-                raise BadRequest("enterprise_customer_uuid is a required query parameter.")
+                raise BadRequest(_("enterprise_customer_uuid is a required query parameter."))
             return None
         try:
             return UUID(raw)
         except ValueError:
-            raise BadRequest("enterprise_customer_uuid query parameter is not a valid UUID.") from None
+            raise BadRequest(_("enterprise_customer_uuid query parameter is not a valid UUID.")) from None
 
     @documented(
         summary="List a customer's default enrollment intentions",
@@ -141,7 +143,7 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
     def list(self, request, *args, **kwargs) -> Response:
         customer_uuid = self.requested_customer_uuid()
         if not is_customer_admin(request, customer_uuid):
-            raise PermissionDenied("You do not administer this enterprise customer.")
+            raise PermissionDenied(_("You do not administer this enterprise customer."))
         page = self.paginate_queryset(self.get_queryset().filter(enterprise_customer_id=customer_uuid))
         resolved = self._resolved(page)
         self.paginator.catalog_unavailable = self._catalog_unavailable(resolved)
@@ -185,7 +187,8 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         learner_status = api.get_learner_status(learner, customer_uuid)
         if learner_status is None:
             raise BadRequest(
-                f"User with lms_user_id {learner.pk} is not associated with the enterprise customer {customer_uuid}."
+                _("User with lms_user_id %(lms_user_id)s is not associated with the enterprise customer %(customer)s.")
+                % {"lms_user_id": learner.pk, "customer": customer_uuid}
             )
         return Response(LearnerStatusSerializer(learner_status).data)
 
@@ -197,13 +200,13 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
         try:
             lms_user_id = int(raw)
         except ValueError:
-            raise BadRequest("lms_user_id query parameter is not an integer.") from None
+            raise BadRequest(_("lms_user_id query parameter is not an integer.")) from None
         user_model = get_user_model()
         learner = None
         if 0 < lms_user_id <= MAX_USER_ID:
             learner = user_model._default_manager.filter(pk=lms_user_id).first()
         if learner is None:
-            raise BadRequest(f"User with lms_user_id {lms_user_id} not found.")
+            raise BadRequest(_("User with lms_user_id %(lms_user_id)s not found.") % {"lms_user_id": lms_user_id})
         return learner
 
     @staticmethod
