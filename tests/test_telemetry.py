@@ -53,16 +53,16 @@ def telemetry(settings):
     return RecordingBackend
 
 
-@pytest.fixture
-def world(catalog_server):
-    world = World(catalog_server)
+def demo_world(server) -> World:
+    """A customer whose one intention is edX+DemoX."""
+    world = World(server)
     world.demo_course()
     world.intention(DEMO_COURSE)
     return world
 
 
-def test_a_login_realization_is_one_span_named_after_its_trigger(world, client, telemetry):
-    learner = world.learner()
+def test_a_login_realization_is_one_span_named_after_its_trigger(catalog_server, client, telemetry):
+    learner = demo_world(catalog_server).learner()
 
     assert client.login(username=learner.username, password="password")
 
@@ -70,10 +70,10 @@ def test_a_login_realization_is_one_span_named_after_its_trigger(world, client, 
     assert telemetry.spans == [{"name": "default_enrollments.realize", "operation": "login"}]
 
 
-def test_celery_tasks_carry_the_code_owner(world, telemetry, settings):
+def test_celery_tasks_carry_the_code_owner(catalog_server, telemetry, settings):
     settings.CODE_OWNER_MAPPINGS = {"enterprise-squad": ["default_enrollments"]}
     clear_cached_mappings()
-    learner = world.learner()
+    learner = demo_world(catalog_server).learner()
 
     try:
         tasks.realize_default_enrollments_task.apply(args=[learner.id])
