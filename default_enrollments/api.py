@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model, QuerySet
 
-from default_enrollments import monitoring, realization
+from default_enrollments import monitoring, realization, toggles
 from default_enrollments.catalog.batch import applicable_catalogs, resolve_intentions, resolved_intentions
 from default_enrollments.data import (
     Action,
@@ -61,7 +61,18 @@ def realize_default_enrollments(
     others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
     the trigger in the outcome log lines and counters.
     """
-    customer_users = list(memberships().filter(user_id=user.pk).order_by("pk"))
+    with monitoring.realization_span(source):
+        customer_users = list(memberships().filter(user_id=user.pk).order_by("pk"))
+        allowed = toggles.customers_to_realize([cu.enterprise_customer_id for cu in customer_users])
+        return _realize_customer_users(
+            user, [cu for cu in customer_users if cu.enterprise_customer_id in allowed],
+            deadline=deadline, dry_run=dry_run, source=source,
+        )
+
+
+def _realize_customer_users(
+    user: AbstractBaseUser, customer_users: list, *, deadline: float | None, dry_run: bool, source: str
+) -> list[Outcome]:
     intentions_by_customer = _live_intentions_by_customer([cu.enterprise_customer_id for cu in customer_users])
     outcomes: list[Outcome] = []
     for customer_user in customer_users:
@@ -97,17 +108,20 @@ def realize_for_customer_user(
     """
     if not is_member(customer_user):
         return []
-    if user is None:
-        user = get_user_model()._default_manager.get(pk=customer_user.user_id)
-    if intentions is None:
-        intentions = _live_intentions_by_customer([customer_user.enterprise_customer_id]).get(
-            customer_user.enterprise_customer_id, []
+    with monitoring.realization_span(source):
+        if not toggles.customers_to_realize([customer_user.enterprise_customer_id]):
+            return []
+        if user is None:
+            user = get_user_model()._default_manager.get(pk=customer_user.user_id)
+        if intentions is None:
+            intentions = _live_intentions_by_customer([customer_user.enterprise_customer_id]).get(
+                customer_user.enterprise_customer_id, []
+            )
+        outcomes = realization.realize_intentions(
+            user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run
         )
-    outcomes = realization.realize_intentions(
-        user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run
-    )
-    monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
-    return outcomes
+        monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+        return outcomes
 
 
 def realize_learner(

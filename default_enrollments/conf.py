@@ -13,6 +13,7 @@ Usage::
 """
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
@@ -24,24 +25,83 @@ SETTINGS_NAME = "DEFAULT_ENROLLMENTS"
 
 #: The standalone host's enrollment backend; the core names the reference host only in strings like this.
 REFERENCE_ENROLLMENT_BACKEND = "default_enrollments.contrib.reference_host.backend.ReferenceEnrollmentBackend"
+#: The LMS's enrollment backend, chosen when ``ENROLLMENT_BACKEND`` is unset and the LMS enrollment API imports.
+OPENEDX_ENROLLMENT_BACKEND = "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend"
+OPENEDX_ENROLLMENT_API = "openedx.core.djangoapps.enrollments.api"
 
+#: Top-level setting the Open edX plugin fills with its defaults for ``DEFAULT_ENROLLMENTS`` keys. A separate
+#: setting, so that a later settings patch that reassigns ``DEFAULT_ENROLLMENTS`` (as Tutor's do) keeps them.
+PLATFORM_DEFAULTS_SETTING = "DEFAULT_ENROLLMENTS_PLATFORM_DEFAULTS"
+
+# Every key carries OEP-17 setting annotations (``.. setting_name:`` ...), collected by code-annotations.
 DEFAULTS: dict[str, Any] = {
     # Catalog
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_CLIENT']
+    # .. setting_default: 'default_enrollments.catalog.client.EnterpriseCatalogApiClient'
+    # .. setting_description: Dotted path of the catalog client class. The static client
+    #   (``default_enrollments.catalog.static.StaticCatalogClient``) reads ``CATALOG_FIXTURE`` instead of
+    #   calling enterprise-catalog, for deployments without that service.
     "CATALOG_CLIENT": "default_enrollments.catalog.client.EnterpriseCatalogApiClient",
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_API_URL']
+    # .. setting_default: None
+    # .. setting_description: enterprise-catalog's API root. None: ``ENTERPRISE_CATALOG_INTERNAL_ROOT_URL``
+    #   followed by ``/api/v1/``.
     "CATALOG_API_URL": None,  # falls back to ENTERPRISE_CATALOG_INTERNAL_ROOT_URL + "/api/v1/"
+    # .. setting_name: DEFAULT_ENROLLMENTS['OAUTH2_PROVIDER_URL']
+    # .. setting_default: None
+    # .. setting_description: OAuth2 provider the catalog client gets its token from. None:
+    #   ``ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL``.
     "OAUTH2_PROVIDER_URL": None,  # falls back to ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL
+    # .. setting_name: DEFAULT_ENROLLMENTS['OAUTH2_CLIENT_ID']
+    # .. setting_default: None
+    # .. setting_description: OAuth2 client id of the catalog client. None:
+    #   ``ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_KEY``.
     "OAUTH2_CLIENT_ID": None,  # falls back to ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_KEY
+    # .. setting_name: DEFAULT_ENROLLMENTS['OAUTH2_CLIENT_SECRET']
+    # .. setting_default: None
+    # .. setting_description: OAuth2 client secret of the catalog client. None:
+    #   ``ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_SECRET``.
     "OAUTH2_CLIENT_SECRET": None,  # falls back to ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_SECRET
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_TIMEOUT']
+    # .. setting_default: 5.0
+    # .. setting_description: Seconds each catalog request may take.
     "CATALOG_TIMEOUT": 5.0,  # seconds, for every catalog request
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_RETRIES']
+    # .. setting_default: 2
+    # .. setting_description: Extra attempts for idempotent catalog GETs after a connection error or a 502/503/504.
     "CATALOG_RETRIES": 2,  # extra attempts for idempotent GETs on connection errors and 502/503/504
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_PAGE_SIZE']
+    # .. setting_default: 100
+    # .. setting_description: Page size asked of the catalog when listing catalog contents.
     "CATALOG_PAGE_SIZE": 100,
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_MAX_RESPONSE_BYTES']
+    # .. setting_default: 4194304
+    # .. setting_description: A catalog or token answer larger than this is refused.
     "CATALOG_MAX_RESPONSE_BYTES": 4 * 1024 * 1024,  # a larger answer (token answers too) is refused
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_CALL_TIMEOUT']
+    # .. setting_default: None
+    # .. setting_description: Seconds a whole catalog call (token, pages, retries) may take when the caller sets
+    #   no deadline. None: ``CATALOG_TIMEOUT`` x (1 + ``CATALOG_RETRIES``).
     "CATALOG_CALL_TIMEOUT": None,  # seconds for a whole call when the caller sets no deadline
     # (token, pages, retries); None: CATALOG_TIMEOUT × (1 + CATALOG_RETRIES)
+    # .. setting_name: DEFAULT_ENROLLMENTS['CATALOG_FIXTURE']
+    # .. setting_default: None
+    # .. setting_description: Path of the JSON file the static catalog client reads.
     "CATALOG_FIXTURE": None,  # JSON file read by the static client
+    # .. setting_name: DEFAULT_ENROLLMENTS['CACHE_TIMEOUT']
+    # .. setting_default: 300
+    # .. setting_description: Seconds a catalog answer is kept in the Django cache.
     "CACHE_TIMEOUT": 300,  # seconds a catalog answer is kept in the Django cache
+    # .. setting_name: DEFAULT_ENROLLMENTS['CACHE_ALIAS']
+    # .. setting_default: 'default'
+    # .. setting_description: The Django cache (an alias of ``CACHES``) that keeps catalog answers.
     "CACHE_ALIAS": "default",
     # Decisions
+    # .. setting_name: DEFAULT_ENROLLMENTS['MODE_PRIORITY']
+    # .. setting_default: ['verified', 'professional', 'no-id-professional', 'audit', 'honor',
+    #   'unpaid-executive-education']
+    # .. setting_description: Course modes in order of preference; a learner is enrolled in the first one the
+    #   run offers.
     "MODE_PRIORITY": [
         "verified",
         "professional",
@@ -50,14 +110,41 @@ DEFAULTS: dict[str, Any] = {
         "honor",
         "unpaid-executive-education",
     ],
+    # .. setting_name: DEFAULT_ENROLLMENTS['AUDIT_MODES']
+    # .. setting_default: ['audit', 'honor']
+    # .. setting_description: Modes counted as audit: an enrollment in one of them may be upgraded.
     "AUDIT_MODES": ["audit", "honor"],
+    # .. setting_name: DEFAULT_ENROLLMENTS['ELIGIBILITY_POLICY']
+    # .. setting_default: 'default_enrollments.eligibility.catalog_membership_policy'
+    # .. setting_description: Dotted path of the callable that decides whether a learner may be enrolled in a run.
     "ELIGIBILITY_POLICY": "default_enrollments.eligibility.catalog_membership_policy",
-    "ENROLLMENT_BACKEND": REFERENCE_ENROLLMENT_BACKEND,
+    # .. setting_name: DEFAULT_ENROLLMENTS['ENROLLMENT_BACKEND']
+    # .. setting_default: None
+    # .. setting_description: Dotted path of the enrollment backend class. None: the Open edX backend when the
+    #   LMS enrollment API (``openedx.core.djangoapps.enrollments.api``) can be imported, else the reference
+    #   host's backend. Resolved on first use, so a settings patch that reassigns ``DEFAULT_ENROLLMENTS``
+    #   keeps the Open edX backend in an LMS.
+    "ENROLLMENT_BACKEND": None,
     # Triggers
+    # .. setting_name: DEFAULT_ENROLLMENTS['REALIZE_ON_LOGIN']
+    # .. setting_default: True
+    # .. setting_description: Realize at login and when a learner is linked to a customer. False turns both off
+    #   (the backfill command still works).
     "REALIZE_ON_LOGIN": True,
+    # .. setting_name: DEFAULT_ENROLLMENTS['ASYNC']
+    # .. setting_default: False (True in an Open edX LMS, set by the plugin settings)
+    # .. setting_description: Realize in a Celery task queued after the login commits, instead of in the login
+    #   request. The task runs on the worker's default queue unless routed (see docs/tutor.rst).
     "ASYNC": False,
+    # .. setting_name: DEFAULT_ENROLLMENTS['LOGIN_TIME_BUDGET']
+    # .. setting_default: 2.0
+    # .. setting_description: Seconds of catalog time an in-process (not ``ASYNC``) realization may spend at login.
     "LOGIN_TIME_BUDGET": 2.0,  # seconds the in-process realization may spend on the catalog at login
     # REST API
+    # .. setting_name: DEFAULT_ENROLLMENTS['ADMIN_PERMISSION']
+    # .. setting_default: None
+    # .. setting_description: Dotted path of ``callable(request, enterprise_customer_uuid) -> bool`` that lets a
+    #   non-staff user manage one customer's intentions through the REST API.
     "ADMIN_PERMISSION": None,  # dotted path to callable(request, enterprise_customer_uuid) -> bool
 }
 
@@ -89,7 +176,9 @@ class AppSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"{SETTINGS_NAME} has no key {name!r}")
-        value = self.user_settings.get(name, DEFAULTS[name])
+        value = self.user_settings.get(name, platform_defaults().get(name, DEFAULTS[name]))
+        if value is None and name == "ENROLLMENT_BACKEND":
+            value = default_enrollment_backend()
         if value is None and name in HOST_FALLBACKS:
             value = getattr(settings, HOST_FALLBACKS[name], None)
         if value is None and name == "CATALOG_API_URL":
@@ -103,6 +192,25 @@ class AppSettings:
     def reload(self) -> None:
         for name in DEFAULTS:
             self.__dict__.pop(name, None)
+
+
+def platform_defaults() -> dict[str, Any]:
+    """
+    The defaults a platform plugin recorded (``DEFAULT_ENROLLMENTS_PLATFORM_DEFAULTS``), below the operator's keys.
+
+    Keys this app does not know are ignored here: they come from the plugin, not from the operator.
+    """
+    recorded = getattr(settings, PLATFORM_DEFAULTS_SETTING, None) or {}
+    return {key: value for key, value in recorded.items() if key in DEFAULTS}
+
+
+def default_enrollment_backend() -> str:
+    """The Open edX backend where the LMS enrollment API imports, else the reference host's."""
+    try:
+        in_lms = find_spec(OPENEDX_ENROLLMENT_API) is not None
+    except ImportError:  # the parent package (``openedx``) is not there either
+        in_lms = False
+    return OPENEDX_ENROLLMENT_BACKEND if in_lms else REFERENCE_ENROLLMENT_BACKEND
 
 
 def _catalog_url_from_host() -> str | None:
@@ -123,7 +231,9 @@ app_settings = AppSettings()
 
 
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in (SETTINGS_NAME, *HOST_FALLBACKS.values(), "ENTERPRISE_CATALOG_INTERNAL_ROOT_URL"):
+    if setting in (
+        SETTINGS_NAME, PLATFORM_DEFAULTS_SETTING, *HOST_FALLBACKS.values(), "ENTERPRISE_CATALOG_INTERNAL_ROOT_URL"
+    ):
         app_settings.reload()
 
 

@@ -1,5 +1,5 @@
 """
-The app's two models and the accessors for the host's enterprise models.
+The app's models and the accessors for the host's enterprise models.
 
 Host models are swappable (like ``AUTH_USER_MODEL``): always reach them through the
 ``get_*_model()`` accessors below, never by importing a class.
@@ -227,3 +227,34 @@ class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):
             "intention": self.intended_enrollment_id,
             "enrollment": self.realized_enrollment_id,
         }
+
+
+class CustomerOptOut(TimeStampedModel):
+    """
+    A customer whose learners are not realized: their intentions stay, nothing is enrolled until the row is removed.
+
+    Keyed by the customer's uuid, not a foreign key, so it works whichever host models and intention tables are in
+    use. Read at the start of each realization (``toggles``), so adding or removing a row needs no restart.
+
+    .. no_pii:
+    """
+
+    enterprise_customer_uuid = models.UUIDField(
+        unique=True,
+        verbose_name=_("enterprise customer UUID"),
+        help_text=_("No default enrollment is realized for this customer's learners while this opt-out exists."),
+    )
+    reason = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name=_("reason"),
+        help_text=_("Why the customer opted out, for the next operator who reads this."),
+    )
+
+    class Meta:
+        verbose_name = _("customer opt-out")
+        verbose_name_plural = _("customer opt-outs")
+        ordering = ["-created", "id"]
+
+    def __str__(self) -> str:
+        return str(self.enterprise_customer_uuid)

@@ -2,13 +2,15 @@
 Structured log lines and counters for realization outcomes, so hosts can graph and alert on them.
 
 Counters go to edx-django-utils' monitoring custom attributes when that package is installed (an Open edX
-host exports them to New Relic, Datadog or OpenTelemetry); elsewhere only the log lines are written.
+host exports them to New Relic, Datadog or OpenTelemetry); elsewhere only the log lines are written. Each
+realization runs in its own span (``realization_span``), so a trace shows what it cost inside the login or task.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from default_enrollments.data import Outcome, OutcomeStatus
 
@@ -16,10 +18,13 @@ logger = logging.getLogger("default_enrollments.outcomes")
 
 try:  # optional: present in every Open edX host, not required elsewhere
     from edx_django_utils.monitoring import accumulate as _accumulate
+    from edx_django_utils.monitoring import function_trace as _function_trace
 except ImportError:  # pragma: no cover - exercised only without edx-django-utils
     _accumulate = None
+    _function_trace = None
 
 ATTRIBUTE_PREFIX = "default_enrollments"
+REALIZATION_SPAN = f"{ATTRIBUTE_PREFIX}.realize"
 
 _LEVELS = {
     OutcomeStatus.ENROLLED: logging.INFO,
@@ -34,6 +39,18 @@ def accumulate(name: str, value: int | float = 1) -> None:
     """Add ``value`` to the custom attribute ``default_enrollments.<name>``, when monitoring is available."""
     if _accumulate is not None:
         _accumulate(f"{ATTRIBUTE_PREFIX}.{name}", value)
+
+
+@contextmanager
+def realization_span(source: str) -> Iterator[None]:
+    """
+    A span named ``default_enrollments.realize`` (operation: the trigger, e.g. ``login``) around one realization.
+
+    Every realization of a learner, whatever triggered it, is one span under the login request or the task.
+    """
+    span = _function_trace(REALIZATION_SPAN, operation_name=source) if _function_trace else nullcontext()
+    with span:
+        yield
 
 
 def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:

@@ -1,8 +1,10 @@
 """
 Celery tasks: thin wrappers over ``api`` for hosts that set ``DEFAULT_ENROLLMENTS["ASYNC"] = True``.
 
-Defined with ``shared_task`` so they bind to whatever Celery app the host runs. Work that failed because
-the catalog could not be reached is retried with a back-off; a learner who no longer exists is not.
+Defined with ``shared_task`` so they bind to whatever Celery app the host runs, and tagged with the code-owner
+custom attribute (edx-django-utils), which an LMS's monitoring uses to route a task's errors to its owners.
+Work that failed because the catalog could not be reached is retried with a back-off; a learner who no longer
+exists is not.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import logging
 from collections import Counter
 
 from celery import shared_task
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from default_enrollments import api, backfill
 from default_enrollments.data import Outcome
@@ -31,6 +34,7 @@ def _realization_task(name: str):
 
 
 @_realization_task("realize_default_enrollments")
+@set_code_owner_attribute
 def realize_default_enrollments_task(
     self, user_id: int, enterprise_customer_user_id: int | None = None, trigger: str = "task"
 ) -> dict[str, int]:
@@ -41,6 +45,7 @@ def realize_default_enrollments_task(
 
 
 @_realization_task("realize_default_enrollments_for_customer_users")
+@set_code_owner_attribute
 def realize_default_enrollments_for_customer_users(self, customer_user_ids: list[int]) -> dict[str, int]:
     """Backfill one chunk of customer users (queued by ``manage.py realize_default_enrollments`` with ASYNC)."""
     outcomes = backfill.realize_customer_user_chunk(customer_user_ids)

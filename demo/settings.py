@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "simple_history",
+    "waffle",  # the kill switch (default_enrollments.toggles); without it the switch is simply off
     "default_enrollments.contrib.reference_host",
     "default_enrollments",
     "demo",

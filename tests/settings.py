@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "simple_history",
+    "waffle",  # the kill switch (default_enrollments.toggles); without it the switch is simply off
     "djangoql",  # the admin's advanced search (falls back to plain search without it)
     "default_enrollments.contrib.reference_host",
     "default_enrollments",

@@ -67,8 +67,12 @@ DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = "enterprise.EnterpriseCustomer"
 DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL = "enterprise.EnterpriseCustomerUser"
 DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL = "enterprise.EnterpriseCourseEnrollment"
 
-# Our plugin settings chose the Open edX enrollment backend; without edx-platform the reference LMS enrolls.
-DEFAULT_ENROLLMENTS = {"ENROLLMENT_BACKEND": "default_enrollments.backends.reference.ReferenceEnrollmentBackend"}
+# Our plugin settings chose the Open edX enrollment backend; without edx-platform the reference LMS enrolls. They
+# also chose Celery (ASYNC); the suites here realize in-process, as the reference host does, unless a test says so.
+DEFAULT_ENROLLMENTS = {
+    "ENROLLMENT_BACKEND": "default_enrollments.backends.reference.ReferenceEnrollmentBackend",
+    "ASYNC": False,
+}
 
 # Tests point the catalog at their loopback server; nothing answers on the discard port meanwhile.
 ENTERPRISE_CATALOG_INTERNAL_ROOT_URL = reference_settings.ENTERPRISE_CATALOG_INTERNAL_ROOT_URL

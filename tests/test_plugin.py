@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import types
 import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.signals import user_logged_in
@@ -79,6 +80,7 @@ def test_plugin_settings_point_an_lms_at_edx_enterprise_models_and_the_lms_enrol
     )
     assert lms_settings.DEFAULT_ENROLLMENTS == {
         "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+        "ASYNC": True,
     }
 
 
@@ -104,6 +106,7 @@ def test_production_settings_refill_what_a_yaml_file_left_out(lms_settings):
     assert lms_settings.DEFAULT_ENROLLMENTS == {
         "LOGIN_TIME_BUDGET": 1.0,
         "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+        "ASYNC": True,
     }
 
 
@@ -115,6 +118,71 @@ def test_filled_settings_are_accepted_by_the_app(lms_settings, settings):
     assert f"{backend.__module__}.{backend.__qualname__}" == (
         "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend"
     )
+
+
+def backend_path() -> str:
+    backend = app_settings.ENROLLMENT_BACKEND
+    return f"{backend.__module__}.{backend.__qualname__}"
+
+
+def use_lms_settings(settings, lms_settings) -> None:
+    """Run the app on the settings the LMS module ended up with."""
+    settings.DEFAULT_ENROLLMENTS = lms_settings.DEFAULT_ENROLLMENTS
+    settings.DEFAULT_ENROLLMENTS_PLATFORM_DEFAULTS = lms_settings.DEFAULT_ENROLLMENTS_PLATFORM_DEFAULTS
+
+
+def test_the_lms_realizes_in_celery_and_a_standalone_host_in_process(lms_settings, settings):
+    assert app_settings.ASYNC is False, "a standalone host (no plugin settings) realizes in-process"
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+    add_plugins(lms_settings.__name__, LMS, "production")
+    use_lms_settings(settings, lms_settings)
+
+    assert app_settings.ASYNC is True
+
+
+def test_a_tutor_patch_that_reassigns_the_dict_keeps_the_lms_defaults(lms_settings, settings):
+    add_plugins(lms_settings.__name__, LMS, "common")
+    add_plugins(lms_settings.__name__, LMS, "production")
+    # Tutor's openedx-lms-*-settings patches run after both hooks, as plain Python assignments.
+    lms_settings.DEFAULT_ENROLLMENTS = {"CATALOG_TIMEOUT": 2.0}
+    use_lms_settings(settings, lms_settings)
+
+    assert app_settings.CATALOG_TIMEOUT == 2.0
+    assert app_settings.ASYNC is True
+    assert backend_path() == "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend"
+
+
+def test_operator_keys_win_over_the_recorded_lms_defaults(lms_settings, settings):
+    add_plugins(lms_settings.__name__, LMS, "common")
+    lms_settings.DEFAULT_ENROLLMENTS = {"ASYNC": False}
+    use_lms_settings(settings, lms_settings)
+
+    assert app_settings.ASYNC is False
+
+
+@pytest.fixture
+def lms_enrollment_api_importable(monkeypatch):
+    """The stand-in for edx-platform (tests/fake_openedx) on the path; its packages are forgotten afterwards."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fake_openedx"))
+    yield
+    for name in [name for name in sys.modules if name.partition(".")[0] == "openedx"]:
+        sys.modules.pop(name)
+
+
+def test_an_unset_backend_is_the_open_edx_one_where_the_lms_enrollment_api_imports(
+    lms_enrollment_api_importable, settings
+):
+    # No plugin settings at all: a patch replaced the dict and the recorded defaults are gone too.
+    settings.DEFAULT_ENROLLMENTS = {"CATALOG_TIMEOUT": 2.0}
+
+    assert backend_path() == "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend"
+
+
+def test_an_unset_backend_is_the_reference_one_outside_an_lms(settings):
+    settings.DEFAULT_ENROLLMENTS = {"CATALOG_TIMEOUT": 2.0}
+
+    assert backend_path() == "default_enrollments.contrib.reference_host.backend.ReferenceEnrollmentBackend"
 
 
 def test_plugin_wires_the_login_receivers_without_connecting_them_twice():

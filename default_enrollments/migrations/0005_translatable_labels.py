@@ -36,7 +36,7 @@ def _content_fields(model_name):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('default_enrollments', '0002_case_insensitive_unique_key'),
+        ('default_enrollments', '0003_customer_opt_out'),
     ]
 
     operations = [

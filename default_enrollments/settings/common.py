@@ -13,6 +13,8 @@ from default_enrollments.conf import (
     COURSE_ENROLLMENT_MODEL_SETTING,
     CUSTOMER_MODEL_SETTING,
     CUSTOMER_USER_MODEL_SETTING,
+    OPENEDX_ENROLLMENT_BACKEND,
+    PLATFORM_DEFAULTS_SETTING,
     SETTINGS_NAME,
 )
 
@@ -24,8 +26,10 @@ OPENEDX_HOST_MODELS: dict[str, str] = {
 }
 
 # DEFAULT_ENROLLMENTS keys whose Open edX value differs from the standalone default.
+# An LMS runs Celery workers: realizing in a task (queued after the login commits) keeps the login request short.
 OPENEDX_APP_DEFAULTS: dict[str, Any] = {
-    "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
+    "ENROLLMENT_BACKEND": OPENEDX_ENROLLMENT_BACKEND,
+    "ASYNC": True,
 }
 
 
@@ -38,3 +42,14 @@ def plugin_settings(settings: Any) -> None:
     configured = getattr(settings, SETTINGS_NAME, None) or {}
     # A new dict: the operator's own object stays untouched, and their keys win over ours.
     setattr(settings, SETTINGS_NAME, {**OPENEDX_APP_DEFAULTS, **configured})
+    record_platform_defaults(settings)
+
+
+def record_platform_defaults(settings: Any) -> None:
+    """
+    Keep the Open edX defaults in ``DEFAULT_ENROLLMENTS_PLATFORM_DEFAULTS`` as well, which the app reads below the
+    operator's keys: a settings patch that runs after this hook and reassigns ``DEFAULT_ENROLLMENTS`` (Tutor's
+    ``openedx-lms-*-settings`` patches do) then still gets ``ASYNC`` and the Open edX backend for the keys it omits.
+    """
+    recorded = getattr(settings, PLATFORM_DEFAULTS_SETTING, None) or {}
+    setattr(settings, PLATFORM_DEFAULTS_SETTING, {**OPENEDX_APP_DEFAULTS, **recorded})
