@@ -28,6 +28,9 @@ OPENEDX_APP_DEFAULTS: dict[str, Any] = {
     "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
 }
 
+#: Who administers a customer in an LMS: edx-enterprise's ``enterprise_admin`` role assignments (edx-rbac).
+OPENEDX_ADMIN_PERMISSION = "default_enrollments.contrib.edx_enterprise.permissions.is_enterprise_admin"
+
 
 def plugin_settings(settings: Any) -> None:
     """Fill the Open edX defaults into the LMS settings module, keeping whatever the operator set."""
@@ -38,3 +41,11 @@ def plugin_settings(settings: Any) -> None:
     configured = getattr(settings, SETTINGS_NAME, None) or {}
     # A new dict: the operator's own object stays untouched, and their keys win over ours.
     setattr(settings, SETTINGS_NAME, {**OPENEDX_APP_DEFAULTS, **configured})
+    _default_admin_permission(settings)
+
+
+def _default_admin_permission(settings: Any) -> None:
+    """Enterprise admins read their customers' intentions unless the operator chose another check (or None)."""
+    configured = getattr(settings, SETTINGS_NAME)
+    if "ADMIN_PERMISSION" not in configured:
+        setattr(settings, SETTINGS_NAME, {**configured, "ADMIN_PERMISSION": OPENEDX_ADMIN_PERMISSION})
