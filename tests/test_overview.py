@@ -54,7 +54,8 @@ def build_customer(catalog_server, *, learners: int, intentions: int, unlinked: 
         Link(enterprise_customer=customer, user_id=user.id, linked=index < learners - unlinked)
         for index, user in enumerate(users)
     )
-    links = list(Link.objects.filter(enterprise_customer=customer).order_by("id"))  # MySQL returns no new keys
+    # Re-read (MySQL returns no new keys) through the base manager (edx-enterprise's default one hides unlinked rows).
+    links = list(Link._base_manager.filter(enterprise_customer=customer).order_by("id"))
     rows = DefaultEnterpriseEnrollmentIntention.objects.bulk_create(
         DefaultEnterpriseEnrollmentIntention(
             enterprise_customer=customer, content_key=course_key(index), content_type="course"
@@ -66,7 +67,9 @@ def build_customer(catalog_server, *, learners: int, intentions: int, unlinked: 
         Enrollment(enterprise_customer_user=link, course_id=run_key(index % intentions))
         for index, link in enumerate(links)
     )
-    enrollments = list(Enrollment.objects.filter(enterprise_customer_user__enterprise_customer=customer).order_by("id"))
+    enrollments = list(
+        Enrollment._base_manager.filter(enterprise_customer_user__enterprise_customer=customer).order_by("id")
+    )
     now = timezone.now()
     DefaultEnterpriseEnrollmentRealization.objects.bulk_create(
         DefaultEnterpriseEnrollmentRealization(

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
+from default_enrollments.admin.actions import enroll_linked_learners_now
 from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link, log_intention
 from default_enrollments.admin.overview import CustomerOverviewAdminMixin
 from default_enrollments.admin.soft_delete import RemovedListFilter, SoftDeleteAdminMixin
@@ -49,6 +50,7 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
         "overview",
     )
     list_display_links = ("content_key",)
+    actions = (*SoftDeleteAdminMixin.actions, enroll_linked_learners_now)
     list_filter = (
         "content_type",
         ("is_removed", RemovedListFilter),

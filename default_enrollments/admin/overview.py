@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,9 +28,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from default_enrollments import api
+from default_enrollments.admin.actions import enroll_now
 from default_enrollments.data import ResolvedIntention
 from default_enrollments.membership import MEMBERSHIP
 from default_enrollments.models import (
+    BackfillRun,
     DefaultEnterpriseEnrollmentIntention,
     DefaultEnterpriseEnrollmentRealization,
     get_enterprise_customer_model,
@@ -38,6 +41,8 @@ from default_enrollments.models import (
 CHART_DAYS = 30
 CHART_WIDTH, CHART_HEIGHT, CHART_PADDING = 600, 160, 20
 OVERVIEW_URL_NAME = "default_enrollments_customer_overview"
+ENROLL_NOW_URL_NAME = "default_enrollments_customer_enroll_now"
+RECENT_RUNS = 5
 
 
 def get_intention_model() -> type[Model]:
@@ -190,13 +195,31 @@ def overview_context(enterprise_customer_uuid) -> dict:
     }
 
 
+def runs_context(enterprise_customer_uuid) -> dict:
+    """The customer's latest "enroll now" runs (one query) with who started them (one query)."""
+    runs = list(BackfillRun.objects.filter(enterprise_customer_uuid=enterprise_customer_uuid)[:RECENT_RUNS])
+    starters = {run.started_by_id for run in runs if run.started_by_id}
+    names = dict(
+        get_user_model()._default_manager.filter(pk__in=starters).values_list("pk", get_user_model().USERNAME_FIELD)
+    ) if starters else {}
+    finished = next((run for run in runs if run.finished_at), None)
+    return {
+        "runs": [(run, names.get(run.started_by_id, run.started_by_id or "")) for run in runs],
+        "active_run": next((run for run in runs if run.is_active), None),
+        "last_finished_run": finished,
+        "skip_reasons": sorted(finished.reasons.items()) if finished else [],
+    }
+
+
 class CustomerOverviewAdminMixin:
     """Adds the per-customer overview page to the intentions admin, and a link to it on every row."""
 
     def get_urls(self):
         overview = self.admin_site.admin_view(self.customer_overview_view)
+        enroll = self.admin_site.admin_view(self.enroll_now_view)
         return [
             path("customer/<uuid:enterprise_customer_uuid>/overview/", overview, name=OVERVIEW_URL_NAME),
+            path("customer/<uuid:enterprise_customer_uuid>/enroll-now/", enroll, name=ENROLL_NOW_URL_NAME),
             *super().get_urls(),
         ]
 
@@ -206,10 +229,23 @@ class CustomerOverviewAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             **overview_context(enterprise_customer_uuid),
+            **runs_context(enterprise_customer_uuid),
             "opts": self.model._meta,
             "title": _("Default enrollments overview"),
+            "can_enroll_now": self.has_change_permission(request),
         }
         return TemplateResponse(request, "default_enrollments/admin/customer_overview.html", context)
+
+    def enroll_now_view(self, request: HttpRequest, enterprise_customer_uuid: UUID) -> HttpResponse:
+        """The overview's button (a POST): queue a run for this customer, then show the overview again."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if not get_enterprise_customer_model()._default_manager.filter(pk=enterprise_customer_uuid).exists():
+            raise Http404(_("No enterprise customer with this uuid."))
+        enroll_now(request, [enterprise_customer_uuid])
+        return HttpResponseRedirect(overview_url(enterprise_customer_uuid, self.admin_site))
 
     @admin.display(description=_("overview"))
     def overview(self, obj: Model) -> str:
