@@ -59,11 +59,8 @@ def test_staff_sees_the_customer_overview_with_its_chart(
             expect(chart.locator("rect.bar")).to_have_count(30)
             box = chart.bounding_box()
             assert box and box["width"] > 300 and box["height"] > 100
-            page.screenshot(path=str(screenshot), full_page=True)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "customer-overview-failure.png"), full_page=True)
-            raise
         finally:
+            page.screenshot(path=str(screenshot), full_page=True)  # kept on failure too, to see what went wrong
             browser.close()
 
     assert screenshot.exists() and screenshot.stat().st_size > 0

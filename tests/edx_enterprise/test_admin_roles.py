@@ -2,7 +2,7 @@
 Enterprise admins on a real Open edX enterprise host: edx-enterprise's role assignments (edx-rbac) decide who
 administers which customer, through the ``ADMIN_PERMISSION`` the plugin settings give an LMS.
 
-Runs only under ``tests.settings_edx_enterprise`` (``make test-edx-enterprise``); the reference host skips it.
+``make test-edx-enterprise`` runs these; elsewhere the module is skipped, edx-enterprise not being the host.
 """
 from __future__ import annotations
 
