@@ -154,7 +154,7 @@ def realize_customer(run_id: int, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ba
     Returns None when the run is not queued (it already ran, or another worker took it).
     """
     claimed = BackfillRun.objects.filter(pk=run_id, status=BackfillRun.Status.QUEUED).update(
-        status=BackfillRun.Status.RUNNING, started_at=timezone.now()
+        status=BackfillRun.Status.RUNNING, started_at=timezone.now(), modified=timezone.now()
     )
     if not claimed:
         return None
@@ -169,9 +169,10 @@ def realize_customer(run_id: int, *, batch_size: int = DEFAULT_BATCH_SIZE) -> Ba
             report.add(realize_customer_user_chunk(pks, intentions_by_customer=intentions))
             report.learners += len(pks)
             report.chunks += 1
+            deferred = {"deferred": intentions.deferred_learners} if intentions.deferred_learners else {}
             BackfillRun.objects.filter(pk=run_id).update(
                 learners_done=report.learners,
-                outcomes=dict(report.outcomes),
+                outcomes={**report.outcomes, **deferred},  # deferred: learners left for later (catalog down)
                 reasons=dict(report.reasons),
                 modified=timezone.now(),  # a run that stops moving is taken as dead (admin.actions.STALE_AFTER)
             )

@@ -151,3 +151,22 @@ def test_the_overview_shows_progress_who_started_and_the_last_runs_skip_reasons(
     assert "compliance-officer" in html
     assert "<li>unenrolled: 1</li>" in html and "<li>not_enrollable: 1</li>" in html
     assert "<li>failed: 1</li>" in html
+
+
+@pytest.mark.django_db
+def test_a_run_while_the_catalog_is_down_defers_the_learners_and_says_so(catalog_server):
+    from default_enrollments import backfill  # noqa: PLC0415
+
+    world = World(catalog_server)
+    world.demo_course()
+    world.intention(DEMO_COURSE)
+    learners = [world.learner() for _ in range(3)]
+    run = start_backfill_run(world.customer.pk, None)
+    catalog_server.stop()
+
+    backfill.realize_customer(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.running_for, run.learners_done) == (BackfillRun.Status.SUCCEEDED, None, 3)
+    assert run.outcomes.get("deferred") == 2, run.outcomes
+    assert all(nothing_written(learner) for learner in learners)

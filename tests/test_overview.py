@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from default_enrollments.admin.overview import overview_url, realizations_per_day
 from default_enrollments.models import (
+    BackfillRun,
     DefaultEnterpriseEnrollmentIntention,
     DefaultEnterpriseEnrollmentRealization,
     get_enterprise_course_enrollment_model,
@@ -24,7 +25,7 @@ from tests.factories import EnterpriseCustomerFactory, StaffUserFactory, UserFac
 pytestmark = pytest.mark.django_db
 
 LEARNERS, INTENTIONS, UNLINKED = 1000, 20, 100
-MAX_QUERIES = 10  # 8 today: session, user, customer, linked learners, intentions with counts, chart, ...
+MAX_QUERIES = 10  # session, user, customer, linked learners, intentions with counts, chart, runs, their starters
 
 
 def course_key(index: int) -> str:
@@ -104,6 +105,12 @@ def test_overview_of_a_large_customer_is_read_in_a_bounded_number_of_queries(
 ):
     customer = build_customer(catalog_server, learners=LEARNERS, intentions=INTENTIONS, unlinked=UNLINKED)
     build_customer(catalog_server, learners=30, intentions=2, name="Other")
+    starter = StaffUserFactory()
+    BackfillRun.objects.bulk_create(
+        BackfillRun(enterprise_customer_uuid=customer.uuid, started_by_id=starter.pk, reasons={"unenrolled": 3},
+                    status=BackfillRun.Status.SUCCEEDED, finished_at=timezone.now())
+        for _ in range(8)
+    )
 
     with django_assert_max_num_queries(MAX_QUERIES):
         response = staff_client.get(overview_url(customer.uuid))
@@ -119,6 +126,7 @@ def test_overview_of_a_large_customer_is_read_in_a_bounded_number_of_queries(
     assert cell(first, "share") == f"{round(100 * 45 / (LEARNERS - UNLINKED), 1)} %"
     assert cell(first, "not-enrolled") == str(LEARNERS - UNLINKED - 45)
     assert "Other" not in html
+    assert html.count(f"<td>{starter.username}</td>") == 5, "the five latest runs, with who started them"
     bars = re.findall(r'data-count="(\d+)"', html)
     assert len(bars) == 30
     assert sum(int(count) for count in bars) == LEARNERS
