@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from default_enrollments import api
 from default_enrollments.data import Outcome
+from default_enrollments.models import BackfillRun
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +144,39 @@ def realize_customer_user_chunk(
             on_outcomes(customer_user, learner_outcomes)
         outcomes.extend(learner_outcomes)
     return outcomes
+
+
+def realize_customer(run_id: int, *, batch_size: int = DEFAULT_BATCH_SIZE) -> BackfillReport | None:
+    """
+    Run one stored "enroll now" run (``BackfillRun``): the command's path for that run's customer, its progress
+    saved after each chunk, its active mark cleared at the end whatever happens.
+
+    Returns None when the run is not queued (it already ran, or another worker took it).
+    """
+    claimed = BackfillRun.objects.filter(pk=run_id, status=BackfillRun.Status.QUEUED).update(
+        status=BackfillRun.Status.RUNNING, started_at=timezone.now(), modified=timezone.now()
+    )
+    if not claimed:
+        return None
+    run = BackfillRun.objects.get(pk=run_id)
+    report = BackfillReport()
+    status = BackfillRun.Status.FAILED
+    try:
+        customer = run.enterprise_customer_uuid
+        BackfillRun.objects.filter(pk=run_id).update(learners_total=backfill_customer_users(customer).count())
+        intentions = IntentionsByCustomer()
+        for pks in iter_customer_user_chunks(customer, batch_size=batch_size):
+            report.add(realize_customer_user_chunk(pks, intentions_by_customer=intentions))
+            report.learners += len(pks)
+            report.chunks += 1
+            deferred = {"deferred": intentions.deferred_learners} if intentions.deferred_learners else {}
+            BackfillRun.objects.filter(pk=run_id).update(
+                learners_done=report.learners,
+                outcomes={**report.outcomes, **deferred},  # deferred: learners left for later (catalog down)
+                reasons=dict(report.reasons),
+                modified=timezone.now(),  # a run that stops moving is taken as dead (admin.actions.STALE_AFTER)
+            )
+        status = BackfillRun.Status.SUCCEEDED
+    finally:
+        BackfillRun.objects.filter(pk=run_id).update(status=status, running_for=None, finished_at=timezone.now())
+    return report

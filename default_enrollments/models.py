@@ -258,3 +258,45 @@ class CustomerOptOut(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(self.enterprise_customer_uuid)
+
+
+class BackfillRun(TimeStampedModel):
+    """
+    One "enroll linked learners now" run for one customer: who started it, where it is, what it did.
+
+    Stored here rather than in Celery's results so the admin can show progress whatever result backend the host
+    runs. ``running_for`` holds the customer's uuid while the run is queued or running and is cleared when it ends;
+    its unique constraint (NULLs never collide) is what allows one active run per customer on every database.
+    The customer is a plain uuid, not a foreign key, so the row works whichever customer model is in use.
+
+    .. no_pii:
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    id = models.BigAutoField(primary_key=True)
+    enterprise_customer_uuid = models.UUIDField(db_index=True, help_text=_("The customer whose learners are enrolled."))
+    running_for = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    started_by_id = models.PositiveIntegerField(null=True, blank=True, help_text=_("Id of the user who started it."))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    learners_total = models.PositiveIntegerField(default=0)
+    learners_done = models.PositiveIntegerField(default=0)
+    outcomes = models.JSONField(default=dict, blank=True, help_text=_("Count of (learner, intention) outcomes."))
+    reasons = models.JSONField(default=dict, blank=True, help_text=_("Count of the reasons given for skips."))
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enroll-now run")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_customer_uuid} {self.status} ({self.learners_done}/{self.learners_total})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.running_for is not None

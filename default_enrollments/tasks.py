@@ -66,3 +66,11 @@ def _retry_if_catalog_was_unavailable(task, outcomes: list[Outcome], user_id: in
 
 def _counts(outcomes: list[Outcome]) -> dict[str, int]:
     return dict(Counter(outcome.status.value for outcome in outcomes))
+
+
+@shared_task(name="default_enrollments.tasks.realize_default_enrollments_for_customer", acks_late=True,
+             ignore_result=True)
+def realize_default_enrollments_for_customer(backfill_run_id: int) -> dict[str, int]:
+    """Run one "enroll linked learners now" run (``BackfillRun``) for its customer; its progress is stored on it."""
+    report = backfill.realize_customer(backfill_run_id)
+    return dict(report.outcomes) if report else {}

@@ -26,6 +26,7 @@ from default_enrollments.apps import DefaultEnrollmentsConfig
 from default_enrollments.conf import app_settings
 
 LMS = "lms.djangoapp"
+ENTERPRISE_ADMIN_PERMISSION = "default_enrollments.contrib.edx_enterprise.permissions.is_enterprise_admin"
 INTENTIONS_PATH = "/enterprise/api/v1/default-enterprise-enrollment-intentions/"
 
 
@@ -81,6 +82,7 @@ def test_plugin_settings_point_an_lms_at_edx_enterprise_models_and_the_lms_enrol
     assert lms_settings.DEFAULT_ENROLLMENTS == {
         "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
         "ASYNC": True,
+        "ADMIN_PERMISSION": ENTERPRISE_ADMIN_PERMISSION,
     }
 
 
@@ -91,7 +93,11 @@ def test_plugin_settings_keep_what_the_operator_set(lms_settings):
 
     add_plugins(lms_settings.__name__, LMS, "common")
 
-    assert lms_settings.DEFAULT_ENROLLMENTS == {"ASYNC": True, "ENROLLMENT_BACKEND": "my_lms.backends.Backend"}
+    assert lms_settings.DEFAULT_ENROLLMENTS == {
+        "ASYNC": True,
+        "ENROLLMENT_BACKEND": "my_lms.backends.Backend",
+        "ADMIN_PERMISSION": ENTERPRISE_ADMIN_PERMISSION,
+    }
     assert operator_dict == {"ASYNC": True, "ENROLLMENT_BACKEND": "my_lms.backends.Backend"}, "not mutated"
     assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL == "my_lms.Customer"
     assert lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL == "enterprise.EnterpriseCustomerUser"
@@ -107,7 +113,17 @@ def test_production_settings_refill_what_a_yaml_file_left_out(lms_settings):
         "LOGIN_TIME_BUDGET": 1.0,
         "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
         "ASYNC": True,
+        "ADMIN_PERMISSION": ENTERPRISE_ADMIN_PERMISSION,
     }
+
+
+@pytest.mark.parametrize("chosen", [None, "my_lms.permissions.is_partner_admin"])
+def test_plugin_settings_keep_the_operators_admin_permission_even_none(lms_settings, chosen):
+    lms_settings.DEFAULT_ENROLLMENTS = {"ADMIN_PERMISSION": chosen}
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    assert lms_settings.DEFAULT_ENROLLMENTS["ADMIN_PERMISSION"] == chosen
 
 
 def test_filled_settings_are_accepted_by_the_app(lms_settings, settings):

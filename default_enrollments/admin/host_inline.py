@@ -31,6 +31,7 @@ class DefaultEnrollmentIntentionInline(admin.TabularInline):
     readonly_fields = ("content_type", "modified")
     extra = 0
     show_change_link = True
+    template = "default_enrollments/admin/intentions_inline.html"  # the stock table, then the overview link
     verbose_name = _("default enrollment intention")
     verbose_name_plural = _("default enrollment intentions (default_enrollments)")
 

@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
+from default_enrollments.admin.actions import enroll_linked_learners_now
 from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link, log_intention
+from default_enrollments.admin.overview import CustomerOverviewAdminMixin
 from default_enrollments.admin.soft_delete import RemovedListFilter, SoftDeleteAdminMixin
 from default_enrollments.data import Reason, ResolvedIntention, reason_message
 from default_enrollments.keys import course_key_for_run
@@ -27,7 +29,7 @@ Intention = DefaultEnterpriseEnrollmentIntention
 
 @admin.register(Intention)
 class DefaultEnterpriseEnrollmentIntentionAdmin(
-    PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
+    CustomerOverviewAdminMixin, PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
 ):
     """
     Intentions with their catalog state; removed rows stay listed (filter "removed") and can be restored.
@@ -47,8 +49,10 @@ class DefaultEnterpriseEnrollmentIntentionAdmin(
         "realized_count",
         "removed",
         "modified",
+        "overview",
     )
     list_display_links = ("content_key",)
+    actions = (*SoftDeleteAdminMixin.actions, enroll_linked_learners_now)
     list_filter = (
         "content_type",
         ("is_removed", RemovedListFilter),

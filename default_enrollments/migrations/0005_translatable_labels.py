@@ -36,7 +36,7 @@ def _content_fields(model_name):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('default_enrollments', '0003_customer_opt_out'),
+        ('default_enrollments', '0004_backfill_run'),
     ]
 
     operations = [

@@ -25,11 +25,15 @@ OPENEDX_HOST_MODELS: dict[str, str] = {
     COURSE_ENROLLMENT_MODEL_SETTING: "enterprise.EnterpriseCourseEnrollment",
 }
 
+#: Who administers a customer in an LMS: edx-enterprise's ``enterprise_admin`` role assignments (edx-rbac).
+OPENEDX_ADMIN_PERMISSION = "default_enrollments.contrib.edx_enterprise.permissions.is_enterprise_admin"
+
 # DEFAULT_ENROLLMENTS keys whose Open edX value differs from the standalone default.
 # An LMS runs Celery workers: realizing in a task (queued after the login commits) keeps the login request short.
 OPENEDX_APP_DEFAULTS: dict[str, Any] = {
     "ENROLLMENT_BACKEND": OPENEDX_ENROLLMENT_BACKEND,
     "ASYNC": True,
+    "ADMIN_PERMISSION": OPENEDX_ADMIN_PERMISSION,
 }
 
 
