@@ -66,6 +66,7 @@ class _LockedFacts:
     def wrote(self, run_key: str, mode: str, enterprise_enrollment_pk) -> None:
         run = run_key.lower()
         self.enrollments[run] = EnrollmentState(mode=mode, is_active=True)
+        self.left.discard(run)
         self.enterprise_enrollments[run] = enterprise_enrollment_pk
         self.realized.add(enterprise_enrollment_pk)
 
@@ -145,6 +146,8 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
             enterprise_enrollment_pk = facts.enterprise_enrollments.get(run_key.lower())
             if enterprise_enrollment_pk is None:
                 enterprise_enrollment_pk = _create_enterprise_enrollment(locked, run_key)
+            elif run_key.lower() in facts.left:
+                _clear_unenrolled(enterprise_enrollment_pk)
             if enterprise_enrollment_pk not in facts.realized:
                 # Only this code writes realizations, always under the lock: no need to look first.
                 DefaultEnterpriseEnrollmentRealization.objects.create(
@@ -171,6 +174,17 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
     facts.wrote(run_key, decision.mode, enterprise_enrollment_pk)
     return _outcome(user, customer_user, intention, STATUS_FOR_ACTION[decision.action], run_key=run_key,
                     mode=decision.mode)
+
+
+def _clear_unenrolled(enterprise_enrollment_pk) -> None:
+    """
+    An upgraded enrollment is no longer one the learner left: a revoked license leaves the audit enrollment
+    active with the row marked ``unenrolled``, and the mark must not outlive the upgrade (edx-enterprise's
+    learner views and our rule 2 read it). Written in the intention's savepoint, so a refusal undoes it too.
+    """
+    get_enterprise_course_enrollment_model()._default_manager.filter(pk=enterprise_enrollment_pk).update(
+        unenrolled=None, unenrolled_at=None
+    )
 
 
 def _create_enterprise_enrollment(locked_customer_user: Model, run_key: str):
