@@ -12,6 +12,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ContentType(StrEnum):
     """What an intention's key names, derived from the key's syntax."""
@@ -54,10 +56,11 @@ class Reason(StrEnum):
     CATALOG_MALFORMED = "catalog_answer_malformed"  # the catalog's answer for this key could not be read
     ENROLLMENT_REFUSED = "enrollment_refused"
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
+    WRITE_NOT_CONFIRMED = "write_not_confirmed"  # the database refused a write and the enrollment is not there
 
 
 #: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
-TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED})
+TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED, Reason.WRITE_NOT_CONFIRMED})
 
 #: What each reason means, in the words the validate command, the admin and the API show. ``{run}`` is the
 #: run's key and ``{customer}`` the customer's uuid; reasons about the key itself carry the resolver's message.
@@ -73,6 +76,8 @@ REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
     Reason.CATALOG_UNAVAILABLE: "{message}",
     Reason.ENROLLMENT_REFUSED: "the LMS refused the enrollment in run {run}",
     Reason.TIME_BUDGET_EXHAUSTED: "the time allowed for the catalog ran out; tried again later",
+    Reason.WRITE_NOT_CONFIRMED: _("the database refused the enrollment in run {run} and it is not there; tried again "
+                                  "later"),
 })
 
 
