@@ -119,7 +119,7 @@ def write(
             "default enrollments not written user=%s customer=%s intentions=%s",
             user.pk, customer_user.enterprise_customer_id, len(items),
         )
-        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=f"{type(exc).__name__}: {exc}")
+        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=type(exc).__name__)
                 for intention, evaluation in items]
     if rolled_back:
         final = [
@@ -159,12 +159,15 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
                     realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.uuid
                 )
     except EnrollmentError as exc:
+        # The LMS's words may carry the username, the email or its whole answer: the log and the outcome get
+        # the ids and the error's class only.
         logger.warning(
             "default enrollment refused by the LMS user=%s customer=%s intention=%s run=%s mode=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode, exc,
+            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode,
+            type(exc).__name__,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=str(exc))
+                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=type(exc).__name__)
     except IntegrityError:
         # Perhaps another worker not holding our lock (a host's own enrollment code) wrote the same rows first;
         # perhaps nothing was written. ``_confirm_concurrent_writes`` looks once the transaction is over.
@@ -176,7 +179,7 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
             user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, detail=f"{type(exc).__name__}: {exc}")
+                        mode=decision.mode, detail=type(exc).__name__)
     facts.wrote(run_key, decision.mode, enterprise_enrollment_pk)
     return _outcome(user, customer_user, intention, STATUS_FOR_ACTION[decision.action], run_key=run_key,
                     mode=decision.mode)

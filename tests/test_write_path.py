@@ -3,6 +3,7 @@ The writer: a learner's intentions are written in one transaction under one lock
 What the learner and the operator see when one intention fails, when the database gives up the whole
 transaction, and when a host's own code wrote the enterprise enrollment first.
 """
+import logging
 from uuid import uuid4
 
 import pytest
@@ -11,11 +12,13 @@ from django.db import IntegrityError, OperationalError, connection
 from default_enrollments import api, writer
 from default_enrollments.backends.reference import ReferenceEnrollmentBackend
 from default_enrollments.data import Outcome, OutcomeStatus, Reason
+from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.models import (
     DefaultEnterpriseEnrollmentRealization,
     get_enterprise_course_enrollment_model,
     get_enterprise_customer_user_model,
 )
+from tests.factories import UserFactory
 from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments, nothing_written, realizations
 
 OTHER_RUN = "course-v1:edX+Other+1T2030"
@@ -132,3 +135,26 @@ def test_a_collision_with_an_enrollment_that_is_there_stays_already_enrolled(wor
         (OutcomeStatus.ALREADY_ENROLLED, None), (OutcomeStatus.FAILED, Reason.WRITE_NOT_CONFIRMED)
     ]
 
+
+class OutspokenEnrollmentBackend(ReferenceEnrollmentBackend):
+    """An LMS whose refusal names the learner and quotes its whole answer, as edx-platform's errors can."""
+
+    def enroll(self, user, course_run_key: str, mode: str) -> None:
+        raise EnrollmentError(
+            f"{user.username} <{user.email}> cannot enroll in {course_run_key}: {{'user': '{user.email}', ...}}"
+        )
+
+
+def test_a_refusal_is_logged_and_reported_with_ids_only(world, settings, caplog):
+    use_backend(settings, f"{__name__}.OutspokenEnrollmentBackend")
+    learner = UserFactory(username="maria.lopez", email="maria.lopez@example.com")
+    world.link(learner)
+    caplog.set_level(logging.DEBUG, logger="default_enrollments")
+
+    outcomes = api.realize_default_enrollments(learner)
+
+    assert {(o.status, o.reason) for o in outcomes} == {(OutcomeStatus.FAILED, Reason.ENROLLMENT_REFUSED)}
+    assert f"user={learner.pk}" in caplog.text
+    for secret in ("maria.lopez", "example.com"):
+        assert secret not in caplog.text
+        assert not [o.detail for o in outcomes if secret in o.detail]
