@@ -23,6 +23,7 @@ from django.dispatch import receiver
 
 from default_enrollments import api, tasks
 from default_enrollments.conf import CUSTOMER_USER_MODEL_SETTING, app_settings, host_model_label
+from default_enrollments.monitoring import log_unexpected_error
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,6 @@ def _realize_now(user: AbstractBaseUser | int, trigger: str, customer_user: Mode
         deadline = time.monotonic() + float(app_settings.LOGIN_TIME_BUDGET)
         api.realize_learner(user, customer_user=customer_user, deadline=deadline, source=trigger)
     except Exception:  # noqa: BLE001 (logged with the learner; the next login tries again)
-        logger.exception(
-            "default enrollments failed trigger=%s user=%s customer=%s", trigger, user_id, customer or "*"
+        log_unexpected_error(
+            logger, "default enrollments failed trigger=%s user=%s customer=%s", trigger, user_id, customer or "*"
         )

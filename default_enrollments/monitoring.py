@@ -7,6 +7,8 @@ host exports them to New Relic, Datadog or OpenTelemetry); elsewhere only the lo
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterable
 
@@ -34,6 +36,17 @@ def accumulate(name: str, value: int | float = 1) -> None:
     """Add ``value`` to the custom attribute ``default_enrollments.<name>``, when monitoring is available."""
     if _accumulate is not None:
         _accumulate(f"{ATTRIBUTE_PREFIX}.{name}", value)
+
+
+def log_unexpected_error(log: logging.Logger, message: str, *args: object) -> None:
+    """
+    Log the exception being handled at ERROR with its traceback's frames and its class, but not its text:
+    an error raised by host code (an enrollment backend, an eligibility policy) may name the learner or
+    quote an LMS answer, and our log lines carry ids only. The frames (file, line, source) say where.
+    """
+    exc = sys.exc_info()[1]
+    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc is not None else ""
+    log.error(f"{message} error=%s\nTraceback (most recent call last):\n%s", *args, type(exc).__name__, frames)
 
 
 def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:

@@ -32,6 +32,7 @@ from default_enrollments.models import (
     get_enterprise_course_enrollment_model,
     get_enterprise_customer_user_model,
 )
+from default_enrollments.monitoring import log_unexpected_error
 
 logger = logging.getLogger("default_enrollments.realization")
 
@@ -115,8 +116,8 @@ def write(
                     break
             rolled_back = transaction.get_rollback()
     except Exception as exc:  # noqa: BLE001 (the lock, the reads or the commit failed: nothing of this batch stays)
-        logger.exception(
-            "default enrollments not written user=%s customer=%s intentions=%s",
+        log_unexpected_error(
+            logger, "default enrollments not written user=%s customer=%s intentions=%s",
             user.pk, customer_user.enterprise_customer_id, len(items),
         )
         return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=type(exc).__name__)
@@ -174,8 +175,8 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
         return _outcome(user, customer_user, intention, OutcomeStatus.ALREADY_ENROLLED, run_key=run_key,
                         mode=decision.mode, detail=CONCURRENT_WRITE)
     except Exception as exc:  # noqa: BLE001 (one intention's failure must not stop the others)
-        logger.exception(
-            "default enrollment write failed user=%s customer=%s intention=%s run=%s",
+        log_unexpected_error(
+            logger, "default enrollment write failed user=%s customer=%s intention=%s run=%s",
             user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
@@ -200,8 +201,8 @@ def _confirm_concurrent_writes(user: AbstractBaseUser, customer_user: Model, out
             enterprise_customer_user_id=customer_user.pk, course_id__in=sorted(pending)
         ).values_list("course_id", flat=True)}
     except Exception:  # noqa: BLE001 (cannot tell: report failed, to be retried)
-        logger.exception("default enrollments not confirmed user=%s customer=%s runs=%s",
-                         user.pk, customer_user.enterprise_customer_id, len(pending))
+        log_unexpected_error(logger, "default enrollments not confirmed user=%s customer=%s runs=%s",
+                             user.pk, customer_user.enterprise_customer_id, len(pending))
         enrollments, recorded = {}, set()
 
     def is_there(outcome: Outcome) -> bool:
