@@ -24,6 +24,7 @@ from default_enrollments.data import (
     LearnerStatus,
     LiveIntention,
     Outcome,
+    OutcomeStatus,
     Reason,
     ResolvedIntention,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "realize_default_enrollments",
     "realize_for_customer_user",
     "realize_learner",
+    "record_unexpected_failure",
     "resolve_intentions",
     "resolved_intentions",
 ]
@@ -135,6 +137,26 @@ def realize_learner(
         if customer_user is None:
             return []
     return realize_for_customer_user(customer_user, user=user, deadline=deadline, source=source)
+
+
+def record_unexpected_failure(
+    customer_user: Model, intentions: Sequence, *, source: str = "api", dry_run: bool = False
+) -> list[Outcome]:
+    """
+    The outcomes of a learner whose realization raised something unexpected: one failure per intention
+    (reason ``internal_error``, not retried on its own), recorded like any other outcome, so a backfill
+    counts the learner and goes on to the next. The caller logs the traceback with the ids.
+    """
+    outcomes = [
+        Outcome(
+            user_id=customer_user.user_id, enterprise_customer_uuid=customer_user.enterprise_customer_id,
+            intention_uuid=intention.uuid, content_key=intention.content_key, status=OutcomeStatus.FAILED,
+            reason=Reason.INTERNAL_ERROR,
+        )
+        for intention in intentions
+    ]
+    monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+    return outcomes
 
 
 def linked_customer_users() -> QuerySet:

@@ -57,6 +57,7 @@ class Reason(StrEnum):
     ENROLLMENT_REFUSED = "enrollment_refused"
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
     WRITE_NOT_CONFIRMED = "write_not_confirmed"  # the database refused a write and the enrollment is not there
+    INTERNAL_ERROR = "internal_error"  # an unexpected error while realizing this learner; logged with the ids
 
 
 #: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
@@ -78,6 +79,7 @@ REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
     Reason.TIME_BUDGET_EXHAUSTED: "the time allowed for the catalog ran out; tried again later",
     Reason.WRITE_NOT_CONFIRMED: _("the database refused the enrollment in run {run} and it is not there; tried again "
                                   "later"),
+    Reason.INTERNAL_ERROR: _("an unexpected error stopped the realization; see the log for its traceback"),
 })
 
 
