@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import fields
 from uuid import UUID
 
@@ -53,7 +53,12 @@ logger = logging.getLogger(__name__)
 
 
 def realize_default_enrollments(
-    user: AbstractBaseUser, *, deadline: float | None = None, dry_run: bool = False, source: str = "api"
+    user: AbstractBaseUser,
+    *,
+    deadline: float | None = None,
+    dry_run: bool = False,
+    source: str = "api",
+    skip_customers: Collection = (),
 ) -> list[Outcome]:
     """
     Enroll ``user`` in the default courses of every customer they are actively linked to.
@@ -61,9 +66,13 @@ def realize_default_enrollments(
     One outcome per live intention of those customers. The catalog is asked in one batch per customer
     (cached); each enrollment is written in its own savepoint, so a refusal for one intention leaves the
     others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
-    the trigger in the outcome log lines and counters.
+    the trigger in the outcome log lines and counters; ``skip_customers`` (uuids) were realized just
+    before by another trigger of the same request.
     """
-    customer_users = list(memberships().filter(user_id=user.pk).order_by("pk"))
+    customer_users = [
+        cu for cu in memberships().filter(user_id=user.pk).order_by("pk")
+        if cu.enterprise_customer_id not in skip_customers
+    ]
     intentions_by_customer = _live_intentions_by_customer([cu.enterprise_customer_id for cu in customer_users])
     outcomes: list[Outcome] = []
     for customer_user in customer_users:
@@ -118,6 +127,7 @@ def realize_learner(
     customer_user: Model | int | None = None,
     deadline: float | None = None,
     source: str = "api",
+    skip_customers: Collection = (),
 ) -> list[Outcome]:
     """
     The one entry point of the login, link and task triggers: realize a learner, for one link or all.
@@ -131,7 +141,7 @@ def realize_learner(
             logger.warning("default enrollments: user=%s does not exist; nothing to do", user_id)
             return []
     if customer_user is None:
-        return realize_default_enrollments(user, deadline=deadline, source=source)
+        return realize_default_enrollments(user, deadline=deadline, source=source, skip_customers=skip_customers)
     if not isinstance(customer_user, Model):
         customer_user = get_enterprise_customer_user_model()._default_manager.filter(pk=customer_user).first()
         if customer_user is None:
