@@ -210,15 +210,20 @@ def test_enterprise_enrollment_marked_unenrolled_is_left_alone(world):
     assert (left.unenrolled, left.unenrolled_at, left.modified) == left_before
 
 
-def test_audit_learner_who_left_is_neither_enrolled_again_nor_upgraded(world):
+def audit_learner(world, **enterprise_enrollment):
+    """A learner with an active audit enrollment in the demo run and its enterprise enrollment."""
     world.demo_course()
     world.intention()
     learner = world.learner()
     CourseEnrollmentFactory(user=learner, course_id=DEMO_RUN, mode="audit")
-    left = EnterpriseCourseEnrollmentFactory(
+    return learner, EnterpriseCourseEnrollmentFactory(
         enterprise_customer_user=world.customer.enterprise_customer_users.get(user_id=learner.id),
-        course_id=DEMO_RUN,
+        course_id=DEMO_RUN, **enterprise_enrollment,
     )
+
+
+def test_audit_learner_who_left_is_neither_enrolled_again_nor_upgraded(world):
+    learner, left = audit_learner(world)
     enrollment = CourseEnrollment.objects.get(user=learner)
     enrollment.is_active = False  # the learner leaves; the host marks the enterprise row unenrolled
     enrollment.save()
@@ -235,14 +240,7 @@ def test_audit_learner_who_left_is_neither_enrolled_again_nor_upgraded(world):
 
 
 def test_active_audit_enrollment_left_by_a_revoked_license_is_upgraded_and_no_longer_marked(world):
-    world.demo_course()
-    world.intention()
-    learner = world.learner()
-    CourseEnrollmentFactory(user=learner, course_id=DEMO_RUN, mode="audit")
-    revoked = EnterpriseCourseEnrollmentFactory(
-        enterprise_customer_user=world.customer.enterprise_customer_users.get(user_id=learner.id),
-        course_id=DEMO_RUN, unenrolled=True, unenrolled_at=timezone.now(),
-    )
+    learner, revoked = audit_learner(world, unenrolled=True, unenrolled_at=timezone.now())
 
     [outcome] = api.realize_default_enrollments(learner)
 
