@@ -159,7 +159,11 @@ class _HandOff:
             self.customer_users.append(customer_user)
 
     def is_queued(self) -> bool:
-        """Still waiting for its commit (a rolled-back transaction drops its callbacks, and this with them)."""
+        """
+        Still waiting for its commit. A rolled-back transaction or savepoint drops the callbacks registered in
+        it, and this with them; a savepoint still open around it is open around the joining trigger too (they
+        nest), so the two are kept or dropped together.
+        """
         return any(entry[1] is self for entry in transaction.get_connection().run_on_commit)
 
     def __call__(self) -> None:
