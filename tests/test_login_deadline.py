@@ -20,8 +20,8 @@ from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUDGET = 1.0
-MARGIN = 0.6  # seconds for the request itself on a busy machine; a second budget would exceed it
+BUDGET = 1.5
+MARGIN = 1.0  # seconds for the request itself (edx-enterprise's own link receivers, a busy machine): < BUDGET
 
 
 def sso_login(request):
@@ -37,6 +37,7 @@ urlpatterns = [
     path("sso/", sso_login),  # in the request's transaction (ATOMIC_REQUESTS, as Open edX runs)
     path("sso-autocommit/", transaction.non_atomic_requests(sso_login)),  # each save commits at once
     path("login/", auth_views.LoginView.as_view(template_name="admin/login.html")),
+    path("ping/", lambda request: HttpResponse("pong")),
 ]
 
 
@@ -64,6 +65,7 @@ def test_an_sso_login_spends_one_budget_and_realizes_once(world, client, caplog,
     else:
         world.server.drip(0.05, headers=True)
 
+    client.get("/ping/")  # the first request of a process pays for imports: not what is measured
     started = time.monotonic()
     response = client.post(url, {"username": learner.username, "customer": str(world.customer.uuid)})
     elapsed = time.monotonic() - started
