@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import fields
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from default_enrollments.data import (
     LearnerStatus,
     LiveIntention,
     Outcome,
+    OutcomeStatus,
     Reason,
     ResolvedIntention,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "realize_default_enrollments",
     "realize_for_customer_user",
     "realize_learner",
+    "record_unexpected_failure",
     "resolve_intentions",
     "resolved_intentions",
 ]
@@ -51,7 +53,12 @@ logger = logging.getLogger(__name__)
 
 
 def realize_default_enrollments(
-    user: AbstractBaseUser, *, deadline: float | None = None, dry_run: bool = False, source: str = "api"
+    user: AbstractBaseUser,
+    *,
+    deadline: float | None = None,
+    dry_run: bool = False,
+    source: str = "api",
+    skip_customers: Collection = (),
 ) -> list[Outcome]:
     """
     Enroll ``user`` in the default courses of every customer they are actively linked to.
@@ -59,10 +66,14 @@ def realize_default_enrollments(
     One outcome per live intention of those customers. The catalog is asked in one batch per customer
     (cached); each enrollment is written in its own savepoint, so a refusal for one intention leaves the
     others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
-    the trigger in the outcome log lines and counters.
+    the trigger in the outcome log lines and counters; ``skip_customers`` (uuids) were realized just
+    before by another trigger of the same request.
     """
     with monitoring.realization_span(source):
-        customer_users = list(memberships().filter(user_id=user.pk).order_by("pk"))
+        customer_users = [
+            cu for cu in memberships().filter(user_id=user.pk).order_by("pk")
+            if cu.enterprise_customer_id not in skip_customers
+        ]
         allowed = toggles.customers_to_realize([cu.enterprise_customer_id for cu in customer_users])
         return _realize_customer_users(
             user, [cu for cu in customer_users if cu.enterprise_customer_id in allowed],
@@ -130,6 +141,7 @@ def realize_learner(
     customer_user: Model | int | None = None,
     deadline: float | None = None,
     source: str = "api",
+    skip_customers: Collection = (),
 ) -> list[Outcome]:
     """
     The one entry point of the login, link and task triggers: realize a learner, for one link or all.
@@ -143,12 +155,32 @@ def realize_learner(
             logger.warning("default enrollments: user=%s does not exist; nothing to do", user_id)
             return []
     if customer_user is None:
-        return realize_default_enrollments(user, deadline=deadline, source=source)
+        return realize_default_enrollments(user, deadline=deadline, source=source, skip_customers=skip_customers)
     if not isinstance(customer_user, Model):
         customer_user = get_enterprise_customer_user_model()._default_manager.filter(pk=customer_user).first()
         if customer_user is None:
             return []
     return realize_for_customer_user(customer_user, user=user, deadline=deadline, source=source)
+
+
+def record_unexpected_failure(
+    customer_user: Model, intentions: Sequence, *, source: str = "api", dry_run: bool = False
+) -> list[Outcome]:
+    """
+    The outcomes of a learner whose realization raised something unexpected: one failure per intention
+    (reason ``internal_error``, not retried on its own), recorded like any other outcome, so a backfill
+    counts the learner and goes on to the next. The caller logs the traceback with the ids.
+    """
+    outcomes = [
+        Outcome(
+            user_id=customer_user.user_id, enterprise_customer_uuid=customer_user.enterprise_customer_id,
+            intention_uuid=intention.uuid, content_key=intention.content_key, status=OutcomeStatus.FAILED,
+            reason=Reason.INTERNAL_ERROR,
+        )
+        for intention in intentions
+    ]
+    monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+    return outcomes
 
 
 def linked_customer_users() -> QuerySet:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from default_enrollments import api
 from default_enrollments.data import Outcome
 from default_enrollments.models import BackfillRun
+from default_enrollments.monitoring import log_unexpected_error
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +87,22 @@ class IntentionsByCustomer:
 
     def __init__(self) -> None:
         self._intentions: dict = {}
+        self._known: dict = {}
         self.catalog_unavailable: set = set()
         self.deferred_learners = 0
 
     def get(self, customer_uuid) -> list:
         if customer_uuid not in self._intentions:
             intentions = list(api.live_intentions(customer_uuid))
+            self._known[customer_uuid] = intentions
             if intentions:
                 api.resolve_intentions(intentions)
             self._intentions[customer_uuid] = intentions
         return self._intentions[customer_uuid]
+
+    def known(self, customer_uuid) -> list:
+        """The customer's intentions as far as they were read, even when resolving them failed."""
+        return self._known.get(customer_uuid, [])
 
 
 def realize_customer_user_chunk(
@@ -127,12 +134,23 @@ def realize_customer_user_chunk(
         if customer_uuid in intentions_by_customer.catalog_unavailable:
             intentions_by_customer.deferred_learners += 1
             continue
-        intentions = intentions_by_customer.get(customer_uuid)
-        if not intentions:
-            continue
-        learner_outcomes = api.realize_for_customer_user(
-            customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
-        )
+        try:
+            intentions = intentions_by_customer.get(customer_uuid)
+            if not intentions:
+                continue
+            learner_outcomes = api.realize_for_customer_user(
+                customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
+            )
+        except Exception:  # noqa: BLE001 (one learner's or customer's failure must not stop the run)
+            log_unexpected_error(
+                logger,
+                "default enrollment backfill: realizing customer user %s (user %s, customer %s) failed; "
+                "counted as failed, the run goes on",
+                customer_user.pk, customer_user.user_id, customer_uuid,
+            )
+            learner_outcomes = api.record_unexpected_failure(
+                customer_user, intentions_by_customer.known(customer_uuid), source="backfill", dry_run=dry_run
+            )
         if any(outcome.is_transient for outcome in learner_outcomes):
             logger.warning(
                 "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "

@@ -56,10 +56,12 @@ class Reason(StrEnum):
     CATALOG_MALFORMED = "catalog_answer_malformed"  # the catalog's answer for this key could not be read
     ENROLLMENT_REFUSED = "enrollment_refused"
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
+    WRITE_NOT_CONFIRMED = "write_not_confirmed"  # the database refused a write and the enrollment is not there
+    INTERNAL_ERROR = "internal_error"  # an unexpected error while realizing this learner; logged with the ids
 
 
 #: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
-TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED})
+TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED, Reason.WRITE_NOT_CONFIRMED})
 
 #: What each reason means, in the words the validate command, the admin and the API show. ``{run}`` is the
 #: run's key and ``{customer}`` the customer's uuid; reasons about the key itself carry the resolver's message.
@@ -75,6 +77,9 @@ REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
     Reason.CATALOG_UNAVAILABLE: "{message}",
     Reason.ENROLLMENT_REFUSED: _("the LMS refused the enrollment in run {run}"),
     Reason.TIME_BUDGET_EXHAUSTED: _("the time allowed for the catalog ran out; tried again later"),
+    Reason.WRITE_NOT_CONFIRMED: _("the database refused the enrollment in run {run} and it is not there; tried again "
+                                  "later"),
+    Reason.INTERNAL_ERROR: _("an unexpected error stopped the realization; see the log for its traceback"),
 })
 
 

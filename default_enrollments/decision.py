@@ -38,8 +38,9 @@ def decide(
     # 1. Active non-audit enrollment in the run.
     if has_enrollment and enrollment.is_active and not audit:
         return Decision(Action.ALREADY_ENROLLED, mode=enrollment.mode)
-    # 2. A non-audit enrollment the learner left is never re-created.
-    if left_enterprise_enrollment and not audit:
+    # 2. An enrollment the learner left is never re-created, in any mode. Only an active audit enrollment
+    #    marked left goes on to rule 4 (a revoked license leaves one behind; an upgrade clears the mark).
+    if left_enterprise_enrollment and not (audit and enrollment.is_active):
         return Decision(Action.SKIP, reason=Reason.UNENROLLED, mode=enrollment.mode if has_enrollment else None)
     # 3. Nothing to enroll into.
     if run is None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
@@ -23,6 +22,7 @@ from django.dispatch import receiver
 
 from default_enrollments import api, tasks
 from default_enrollments.conf import CUSTOMER_USER_MODEL_SETTING, app_settings, host_model_label
+from default_enrollments.monitoring import log_unexpected_error
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +107,96 @@ def realize_on_link(sender, instance: Model, created: bool = False, raw: bool = 
 # --- Hand-off ------------------------------------------------------------------------------------------
 
 
+class _RequestState(threading.local):
+    """
+    What this thread's current request has scheduled and spent. An SSO login both creates the link and logs
+    the learner in: its triggers share one ``LOGIN_TIME_BUDGET`` and realize each customer once.
+    """
+
+    def __init__(self) -> None:
+        self.reset(in_request=False)
+
+    def reset(self, *, in_request: bool) -> None:
+        self.in_request = in_request
+        self.deadline: float | None = None
+        self.realized: dict[int, set] = {}  # user id -> customers realized in-process during this request
+        self.pending: dict[int, _HandOff] = {}  # user id -> the hand-off waiting for the transaction to commit
+
+
+_request = _RequestState()
+
+
+@receiver(request_started, dispatch_uid="default_enrollments_request_started")
+def start_request(sender, **kwargs) -> None:
+    """A new request starts with its whole time budget (worker threads serve many requests)."""
+    _request.reset(in_request=True)
+
+
+@receiver(request_finished, dispatch_uid="default_enrollments_request_finished")
+def finish_request(sender, **kwargs) -> None:
+    _request.reset(in_request=False)
+
+
+class _HandOff:
+    """
+    The triggers of one learner scheduled on one transaction's commit, realized by one call: every
+    customer when any trigger was a login, else the customers of the links that triggered.
+    """
+
+    def __init__(self, user: AbstractBaseUser | int) -> None:
+        self.user = user
+        self.user_id = getattr(user, "pk", user)
+        self.trigger = ""  # the source the outcomes are recorded under: the first login trigger, else the first
+        self.customer_users: list[Model] = []
+        self.everything = False
+
+    def add(self, trigger: str, customer_user: Model | None) -> None:
+        if not self.trigger or (customer_user is None and not self.everything):
+            self.trigger = trigger
+        if customer_user is None:
+            self.everything = True
+        elif all(cu.pk != customer_user.pk for cu in self.customer_users):
+            self.customer_users.append(customer_user)
+
+    def is_queued(self) -> bool:
+        """
+        Still waiting for its commit. A rolled-back transaction or savepoint drops the callbacks registered in
+        it, and this with them; a savepoint still open around it is open around the joining trigger too (they
+        nest), so the two are kept or dropped together.
+        """
+        return any(entry[1] is self for entry in transaction.get_connection().run_on_commit)
+
+    def __call__(self) -> None:
+        if _request.pending.get(self.user_id) is self:
+            del _request.pending[self.user_id]
+        for customer_user in [None] if self.everything else self.customer_users:
+            _realize_now(self.user, self.trigger, customer_user)
+
+
 def schedule_realization(user: AbstractBaseUser | int, *, trigger: str, customer_user: Model | None = None) -> None:
     """
     Realize after the current transaction commits: in a Celery task when ``ASYNC``, else in-process within
-    ``LOGIN_TIME_BUDGET`` seconds of catalog time. ``user`` is a user or a user id.
+    ``LOGIN_TIME_BUDGET`` seconds of catalog time. ``user`` is a user or a user id. Triggers of one learner
+    in one transaction become one hand-off, and those of one request share one deadline.
     """
-    transaction.on_commit(partial(_realize_now, user, trigger, customer_user), robust=True)
+    user_id = getattr(user, "pk", user)
+    handoff = _request.pending.get(user_id)
+    if handoff is None or not handoff.is_queued():
+        handoff = _request.pending[user_id] = _HandOff(user)
+        handoff.add(trigger, customer_user)
+        transaction.on_commit(handoff, robust=True)
+        return
+    handoff.add(trigger, customer_user)
+
+
+def _deadline() -> float:
+    """The request's one deadline, set by its first in-process realization; outside a request, a fresh one."""
+    budget = float(app_settings.LOGIN_TIME_BUDGET)
+    if not _request.in_request:
+        return time.monotonic() + budget
+    if _request.deadline is None:
+        _request.deadline = time.monotonic() + budget
+    return _request.deadline
 
 
 def _realize_now(user: AbstractBaseUser | int, trigger: str, customer_user: Model | None = None) -> None:
@@ -126,9 +210,16 @@ def _realize_now(user: AbstractBaseUser | int, trigger: str, customer_user: Mode
                 retry=False,
             )
             return
-        deadline = time.monotonic() + float(app_settings.LOGIN_TIME_BUDGET)
-        api.realize_learner(user, customer_user=customer_user, deadline=deadline, source=trigger)
+        realized = _request.realized.setdefault(user_id, set()) if _request.in_request else set()
+        if customer is not None and customer in realized:
+            return  # realized by another trigger of this request
+        outcomes = api.realize_learner(
+            user, customer_user=customer_user, deadline=_deadline(), source=trigger, skip_customers=realized
+        )
+        realized.update(outcome.enterprise_customer_uuid for outcome in outcomes)
+        if customer is not None:
+            realized.add(customer)
     except Exception:  # noqa: BLE001 (logged with the learner; the next login tries again)
-        logger.exception(
-            "default enrollments failed trigger=%s user=%s customer=%s", trigger, user_id, customer or "*"
+        log_unexpected_error(
+            logger, "default enrollments failed trigger=%s user=%s customer=%s", trigger, user_id, customer or "*"
         )

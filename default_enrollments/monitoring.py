@@ -8,6 +8,8 @@ realization runs in its own span (``realization_span``), so a trace shows what i
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -51,6 +53,17 @@ def realization_span(source: str) -> Iterator[None]:
     span = _function_trace(REALIZATION_SPAN, operation_name=source) if _function_trace else nullcontext()
     with span:
         yield
+
+
+def log_unexpected_error(log: logging.Logger, message: str, *args: object) -> None:
+    """
+    Log the exception being handled at ERROR with its traceback's frames and its class, but not its text:
+    an error raised by host code (an enrollment backend, an eligibility policy) may name the learner or
+    quote an LMS answer, and our log lines carry ids only. The frames (file, line, source) say where.
+    """
+    exc = sys.exc_info()[1]
+    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc is not None else ""
+    log.error(f"{message} error=%s\nTraceback (most recent call last):\n%s", *args, type(exc).__name__, frames)
 
 
 def record_outcomes(outcomes: Iterable[Outcome], *, source: str, dry_run: bool = False) -> None:

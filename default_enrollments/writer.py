@@ -7,6 +7,7 @@ the database says once the lock is held. Only this module writes enrollments and
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ from default_enrollments.data import (
     OutcomeStatus,
     Reason,
 )
-from default_enrollments.decision import STATUS_FOR_ACTION, decide
+from default_enrollments.decision import STATUS_FOR_ACTION, decide, is_audit_mode
 from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.membership import is_member
 from default_enrollments.models import (
@@ -31,8 +32,12 @@ from default_enrollments.models import (
     get_enterprise_course_enrollment_model,
     get_enterprise_customer_user_model,
 )
+from default_enrollments.monitoring import log_unexpected_error
 
 logger = logging.getLogger("default_enrollments.realization")
+
+#: The detail of an outcome whose write collided with another's; confirmed or turned into a failure at the end.
+CONCURRENT_WRITE = "enrolled concurrently by another worker"
 
 
 def lowercase_keys(mapping: dict) -> dict:
@@ -66,6 +71,7 @@ class _LockedFacts:
     def wrote(self, run_key: str, mode: str, enterprise_enrollment_pk) -> None:
         run = run_key.lower()
         self.enrollments[run] = EnrollmentState(mode=mode, is_active=True)
+        self.left.discard(run)
         self.enterprise_enrollments[run] = enterprise_enrollment_pk
         self.realized.add(enterprise_enrollment_pk)
 
@@ -110,24 +116,25 @@ def write(
                     break
             rolled_back = transaction.get_rollback()
     except Exception as exc:  # noqa: BLE001 (the lock, the reads or the commit failed: nothing of this batch stays)
-        logger.exception(
-            "default enrollments not written user=%s customer=%s intentions=%s",
+        log_unexpected_error(
+            logger, "default enrollments not written user=%s customer=%s intentions=%s",
             user.pk, customer_user.enterprise_customer_id, len(items),
         )
-        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=f"{type(exc).__name__}: {exc}")
+        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=type(exc).__name__)
                 for intention, evaluation in items]
-    if not rolled_back:
-        return outcomes
-    final = [
-        _undone(user, customer_user, intention, evaluation, outcome=outcome, detail="the transaction was rolled back")
-        for (intention, evaluation), outcome in zip(items, outcomes, strict=True)
-    ]
-    if final != outcomes:
-        logger.warning(
-            "default enrollments rolled back user=%s customer=%s intentions=%s",
-            user.pk, customer_user.enterprise_customer_id, len(items),
-        )
-    return final
+    if rolled_back:
+        final = [
+            _undone(user, customer_user, intention, evaluation, outcome=outcome,
+                    detail="the transaction was rolled back")
+            for (intention, evaluation), outcome in zip(items, outcomes, strict=True)
+        ]
+        if final != outcomes:
+            logger.warning(
+                "default enrollments rolled back user=%s customer=%s intentions=%s",
+                user.pk, customer_user.enterprise_customer_id, len(items),
+            )
+        outcomes = final
+    return _confirm_concurrent_writes(user, customer_user, outcomes)
 
 
 def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, *,
@@ -145,32 +152,85 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
             enterprise_enrollment_pk = facts.enterprise_enrollments.get(run_key.lower())
             if enterprise_enrollment_pk is None:
                 enterprise_enrollment_pk = _create_enterprise_enrollment(locked, run_key)
+            elif run_key.lower() in facts.left:
+                _clear_unenrolled(enterprise_enrollment_pk)
             if enterprise_enrollment_pk not in facts.realized:
                 # Only this code writes realizations, always under the lock: no need to look first.
                 DefaultEnterpriseEnrollmentRealization.objects.create(
                     realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.uuid
                 )
     except EnrollmentError as exc:
+        # The LMS's words may carry the username, the email or its whole answer: the log and the outcome get
+        # the ids and the error's class only.
         logger.warning(
             "default enrollment refused by the LMS user=%s customer=%s intention=%s run=%s mode=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode, exc,
+            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode,
+            type(exc).__name__,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=str(exc))
+                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=type(exc).__name__)
     except IntegrityError:
-        # Another worker, not holding our lock (a host's own enrollment code), wrote the same rows first.
+        # Perhaps another worker not holding our lock (a host's own enrollment code) wrote the same rows first;
+        # perhaps nothing was written. ``_confirm_concurrent_writes`` looks once the transaction is over.
         return _outcome(user, customer_user, intention, OutcomeStatus.ALREADY_ENROLLED, run_key=run_key,
-                        mode=decision.mode, detail="enrolled concurrently by another worker")
+                        mode=decision.mode, detail=CONCURRENT_WRITE)
     except Exception as exc:  # noqa: BLE001 (one intention's failure must not stop the others)
-        logger.exception(
-            "default enrollment write failed user=%s customer=%s intention=%s run=%s",
+        log_unexpected_error(
+            logger, "default enrollment write failed user=%s customer=%s intention=%s run=%s",
             user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
         )
         return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, detail=f"{type(exc).__name__}: {exc}")
+                        mode=decision.mode, detail=type(exc).__name__)
     facts.wrote(run_key, decision.mode, enterprise_enrollment_pk)
     return _outcome(user, customer_user, intention, STATUS_FOR_ACTION[decision.action], run_key=run_key,
                     mode=decision.mode)
+
+
+def _confirm_concurrent_writes(user: AbstractBaseUser, customer_user: Model, outcomes: list[Outcome]) -> list[Outcome]:
+    """
+    An ``IntegrityError`` says only that a row collided, not that the enrollment exists: re-read the LMS
+    enrollment (through the backend) and the enterprise enrollment, after the transaction, and report
+    ``already_enrolled`` only when both are there, else a failure the next login or task retries.
+    """
+    pending = {o.course_run_key for o in outcomes if o.detail == CONCURRENT_WRITE}
+    if not pending:
+        return outcomes
+    try:
+        enrollments = lowercase_keys(get_enrollment_backend().get_enrollments(user, sorted(pending)))
+        recorded = {key.lower() for key in get_enterprise_course_enrollment_model()._default_manager.filter(
+            enterprise_customer_user_id=customer_user.pk, course_id__in=sorted(pending)
+        ).values_list("course_id", flat=True)}
+    except Exception:  # noqa: BLE001 (cannot tell: report failed, to be retried)
+        log_unexpected_error(logger, "default enrollments not confirmed user=%s customer=%s runs=%s",
+                             user.pk, customer_user.enterprise_customer_id, len(pending))
+        enrollments, recorded = {}, set()
+
+    def is_there(outcome: Outcome) -> bool:
+        state = enrollments.get(outcome.course_run_key.lower())
+        return bool(state and state.is_active and outcome.course_run_key.lower() in recorded
+                    and (state.mode == outcome.mode or not is_audit_mode(state.mode)))
+
+    confirmed = []
+    for outcome in outcomes:
+        if outcome.detail != CONCURRENT_WRITE or is_there(outcome):
+            confirmed.append(outcome)
+            continue
+        logger.warning("default enrollment write refused and not there user=%s customer=%s intention=%s run=%s",
+                       user.pk, customer_user.enterprise_customer_id, outcome.intention_uuid, outcome.course_run_key)
+        confirmed.append(replace(outcome, status=OutcomeStatus.FAILED, reason=Reason.WRITE_NOT_CONFIRMED,
+                                 detail="the database refused the write; nothing was enrolled"))
+    return confirmed
+
+
+def _clear_unenrolled(enterprise_enrollment_pk) -> None:
+    """
+    An upgraded enrollment is no longer one the learner left: a revoked license leaves the audit enrollment
+    active with the row marked ``unenrolled``, and the mark must not outlive the upgrade (edx-enterprise's
+    learner views and our rule 2 read it). Written in the intention's savepoint, so a refusal undoes it too.
+    """
+    get_enterprise_course_enrollment_model()._default_manager.filter(pk=enterprise_enrollment_pk).update(
+        unenrolled=None, unenrolled_at=None
+    )
 
 
 def _create_enterprise_enrollment(locked_customer_user: Model, run_key: str):

@@ -127,12 +127,23 @@ class TestOpenEdxBackend:
 
     @pytest.mark.parametrize(
         ("course", "mode", "message"),
-        [(OTHER_RUN, "verified", "No course"), (RUN, "professional", "unavailable")],
+        [(OTHER_RUN, "verified", "CourseNotFoundError"), (RUN, "professional", "CourseModeNotFoundError")],
     )
     def test_platform_refusals_become_enrollment_errors(self, platform, course, mode, message):
         with pytest.raises(EnrollmentError, match=message):
             OpenEdxEnrollmentBackend().enroll(self.user, course, mode)
         assert not platform.ENROLLMENTS
+
+    def test_errors_carry_ids_not_the_username_nor_the_lms_answer(self, platform):
+        """The platform's own message names the learner ("maria is already enrolled…"): it is not passed on."""
+        user = UserFactory.build(pk=4242, username="maria")
+        with pytest.raises(EnrollmentError) as refused:
+            OpenEdxEnrollmentBackend().enroll(user, OTHER_RUN, "verified")
+
+        message = str(refused.value)
+        assert "4242" in message and OTHER_RUN in message
+        assert "maria" not in message and "No course" not in message
+        assert refused.value.__cause__ is None and refused.value.__suppress_context__
 
     def test_get_enrollments_reads_every_enrollment_once_and_keeps_the_asked_keys(self, platform):
         platform.COURSE_MODES[OTHER_RUN.lower()] = ["audit"]

@@ -210,6 +210,47 @@ def test_enterprise_enrollment_marked_unenrolled_is_left_alone(world):
     assert (left.unenrolled, left.unenrolled_at, left.modified) == left_before
 
 
+def audit_learner(world, **enterprise_enrollment):
+    """A learner with an active audit enrollment in the demo run and its enterprise enrollment."""
+    world.demo_course()
+    world.intention()
+    learner = world.learner()
+    CourseEnrollmentFactory(user=learner, course_id=DEMO_RUN, mode="audit")
+    return learner, EnterpriseCourseEnrollmentFactory(
+        enterprise_customer_user=world.customer.enterprise_customer_users.get(user_id=learner.id),
+        course_id=DEMO_RUN, **enterprise_enrollment,
+    )
+
+
+def test_audit_learner_who_left_is_neither_enrolled_again_nor_upgraded(world):
+    learner, left = audit_learner(world)
+    enrollment = CourseEnrollment.objects.get(user=learner)
+    enrollment.is_active = False  # the learner leaves; the host marks the enterprise row unenrolled
+    enrollment.save()
+    left.refresh_from_db()
+    assert left.unenrolled is True
+
+    for _login in range(2):
+        [outcome] = api.realize_default_enrollments(learner)
+        assert (outcome.status, outcome.reason) == (OutcomeStatus.SKIPPED, Reason.UNENROLLED)
+    assert lms_enrollments(learner) == {DEMO_RUN: ("audit", False)}
+    assert realizations(learner) == []
+    left.refresh_from_db()
+    assert left.unenrolled is True
+
+
+def test_active_audit_enrollment_left_by_a_revoked_license_is_upgraded_and_no_longer_marked(world):
+    learner, revoked = audit_learner(world, unenrolled=True, unenrolled_at=timezone.now())
+
+    [outcome] = api.realize_default_enrollments(learner)
+
+    assert (outcome.status, outcome.mode) == (OutcomeStatus.UPGRADED, "verified")
+    assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
+    revoked.refresh_from_db()
+    assert (revoked.unenrolled, revoked.unenrolled_at) == (None, None)
+    assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN)]
+
+
 # --- nothing written ------------------------------------------------------------------------------------
 
 
@@ -320,7 +361,7 @@ def test_backend_refusal_rolls_back_that_intention_only(world, settings):
     assert (outcomes[DEMO_COURSE].status, outcomes[DEMO_COURSE].reason) == (
         OutcomeStatus.FAILED, Reason.ENROLLMENT_REFUSED
     )
-    assert "full" in outcomes[DEMO_COURSE].detail
+    assert outcomes[DEMO_COURSE].detail == "EnrollmentError"  # the class, not the LMS's words (ids only)
     assert outcomes["edX+Other"].status == OutcomeStatus.ENROLLED
     assert lms_enrollments(learner) == {"course-v1:edX+Other+1T2030": ("verified", True)}
     assert realizations(learner) == [("edX+Other", "course-v1:edX+Other+1T2030")]

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.data import EnrollmentState
 from default_enrollments.exceptions import EnrollmentError
@@ -56,11 +58,16 @@ class OpenEdxEnrollmentBackend(EnrollmentBackend):
                     # Created by another request between the read and the add: bring it to the wanted mode.
                     answer = api.update_enrollment(username, course_run_key, mode=mode, is_active=True)
         except errors.CourseEnrollmentError as exc:
-            raise EnrollmentError(f"The LMS refused to enroll {username} in {course_run_key} ({mode}): {exc}") from exc
+            # The LMS's message may name the learner: the error carries ids and the LMS error's class only.
+            raise EnrollmentError(_("The LMS refused to enroll user {user_id} in {run} ({mode}): {error}.").format(
+                user_id=user.pk, run=course_run_key, mode=mode, error=type(exc).__name__
+            )) from None
         if not answer or answer.get("mode") != mode or not answer.get("is_active"):
-            raise EnrollmentError(
-                f"The LMS did not enroll {username} in {course_run_key} as {mode}; it answered {answer!r}."
-            )
+            raise EnrollmentError(_(
+                "The LMS did not enroll user {user_id} in {run} as {mode}; its answer had mode {answer_mode} and "
+                "is_active {answer_active}."
+            ).format(user_id=user.pk, run=course_run_key, mode=mode,
+                     answer_mode=(answer or {}).get("mode"), answer_active=(answer or {}).get("is_active")))
 
     def get_enrollments(self, user: AbstractBaseUser, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
         wanted = {key.lower(): key for key in course_run_keys}
@@ -70,7 +77,9 @@ class OpenEdxEnrollmentBackend(EnrollmentBackend):
         try:
             enrollments = api.get_enrollments(user.username, include_inactive=True)
         except errors.CourseEnrollmentError as exc:
-            raise EnrollmentError(f"The LMS could not list the enrollments of {user.username}: {exc}") from exc
+            raise EnrollmentError(_("The LMS could not list the enrollments of user {user_id}: {error}.").format(
+                user_id=user.pk, error=type(exc).__name__
+            )) from None
         states = {}
         for enrollment in enrollments or []:
             course_id = str((enrollment.get("course_details") or {}).get("course_id") or "")

@@ -8,7 +8,7 @@ Open edX operator role (``enterprise_openedx_operator``) reaches every customer,
 
 A claim counts only from the JWT that authenticated the request, i.e. the ``Authorization`` header whose
 signature a configured public key verified (``rest_api.v1.authentication``). A JWT cookie, or a header on a
-request the session authenticated, is never read: its signature was not checked here. See docs/decisions/0011.
+request the session authenticated, is never read: its signature was not checked here. See docs/decisions/0014.
 """
 from __future__ import annotations
 
