@@ -542,3 +542,53 @@ def test_deleting_in_the_customer_inline_is_a_soft_delete(staff_client, customer
 
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert Intention.all_objects.get(pk=intention.pk).is_removed
+
+
+# --- what an operator types: ids, search terms, a customer change ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["change", "delete", "history", "restore"])
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "1", "%C2%B2"])
+def test_an_intention_url_with_an_id_that_is_not_a_uuid_is_not_found(staff_client, customer, name, object_id):
+    url = intention_url(name, "PLACEHOLDER").replace("PLACEHOLDER", object_id)
+
+    response = staff_client.post(url) if name == "restore" else staff_client.get(url)
+
+    if name in ("change", "delete"):  # Django's own answer for a missing row: back to the index, with a message
+        assert response.status_code == 302
+        assert response.url == reverse("admin:index")
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "%C2%B2"])
+def test_an_intention_history_version_url_with_an_id_that_is_not_a_uuid_is_not_found(
+    staff_client, customer, object_id
+):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer)
+    version = intention.history.get().history_id
+    url = intention_url("simple_history", intention.pk, version)
+
+    assert staff_client.get(url.replace(str(intention.pk), object_id)).status_code == 404
+    assert staff_client.get(url.replace(f"/{version}/", "/not-a-number/")).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["change", "delete", "history"])
+@pytest.mark.parametrize("object_id", ["not-a-number", "%C2%B2", "9" * 30])
+def test_a_realization_url_with_an_id_that_is_not_a_row_id_is_not_found(staff_client, realization, name, object_id):
+    url = realization_url(name, 12345).replace("/12345/", f"/{object_id}/")
+
+    response = staff_client.get(url)
+
+    if name == "delete":  # read-only: refused before any lookup
+        assert response.status_code == 403
+    else:
+        assert response.status_code == (302 if name == "change" else 404)
+
+
+@pytest.mark.parametrize("term", ["²", "٣", "①", "9" * 30, "-1"])
+def test_a_realization_search_for_digits_no_user_id_can_have_finds_nothing(staff_client, realization, term):
+    response = staff_client.get(realization_url("changelist"), {"q": term})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []

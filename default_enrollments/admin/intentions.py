@@ -14,7 +14,14 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
-from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link, log_intention
+from default_enrollments.admin.common import (
+    ObjectIdAdminMixin,
+    PageBatchedAdminMixin,
+    SearchMixin,
+    djangoql_search,
+    link,
+    log_intention,
+)
 from default_enrollments.admin.soft_delete import RemovedListFilter, SoftDeleteAdminMixin
 from default_enrollments.data import Reason, ResolvedIntention, reason_message
 from default_enrollments.keys import course_key_for_run
@@ -25,7 +32,7 @@ Intention = DefaultEnterpriseEnrollmentIntention
 
 @admin.register(Intention)
 class DefaultEnterpriseEnrollmentIntentionAdmin(
-    PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
+    ObjectIdAdminMixin, PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
 ):
     """
     Intentions with their catalog state; removed rows stay listed (filter "removed") and can be restored.

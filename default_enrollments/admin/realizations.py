@@ -3,19 +3,28 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link
+from default_enrollments.admin.common import (
+    ObjectIdAdminMixin,
+    PageBatchedAdminMixin,
+    SearchMixin,
+    djangoql_search,
+    link,
+)
 from default_enrollments.models import DefaultEnterpriseEnrollmentRealization
 
 Realization = DefaultEnterpriseEnrollmentRealization
 
 
 @admin.register(Realization)
-class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchMixin, SimpleHistoryAdmin):
+class DefaultEnterpriseEnrollmentRealizationAdmin(
+    ObjectIdAdminMixin, PageBatchedAdminMixin, SearchMixin, SimpleHistoryAdmin
+):
     """
     Read-only provenance: which intention produced which enterprise course enrollment.
 
@@ -49,9 +58,9 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
         term = search_term.strip()
         if not term or djangoql_search(self, request):
             return super().get_search_results(request, queryset, search_term)
-        if term.isdigit():
+        if term.isascii() and term.isdigit():
             # A bare number is a learner's user id (it would match the "v1" of every run key otherwise).
-            return queryset.filter(realized_enrollment__enterprise_customer_user__user_id=int(term)), False
+            return _by_user_id(queryset, int(term)), False
         matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         user_ids = get_user_model()._default_manager.filter(Q(username__iexact=term) | Q(email__iexact=term))
         by_learner = Q(realized_enrollment__enterprise_customer_user__user_id__in=user_ids.values("pk"))
@@ -86,3 +95,13 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
     @admin.display(description="enterprise course enrollment")
     def enrollment(self, obj: Realization) -> str:
         return link(obj.realized_enrollment, f"enrollment {obj.realized_enrollment.pk}")
+
+
+def _by_user_id(queryset: QuerySet, user_id: int) -> QuerySet:
+    """The realizations of the learner ``user_id``; none for a number no user id column can hold."""
+    field = get_user_model()._meta.pk
+    try:
+        field.run_validators(user_id)
+    except ValidationError:
+        return queryset.none()
+    return queryset.filter(realized_enrollment__enterprise_customer_user__user_id=user_id)
