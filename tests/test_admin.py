@@ -592,3 +592,75 @@ def test_a_realization_search_for_digits_no_user_id_can_have_finds_nothing(staff
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
+
+
+def test_an_intention_with_realizations_cannot_be_moved_to_another_customer(staff_client, realization, catalog):
+    intention = realization.intended_enrollment
+    other = EnterpriseCustomerFactory(name="Other Learning")
+    catalog.add_catalog(other.uuid, ["edX+DemoX"])
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(other.uuid), "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["enterprise_customer"]
+    assert "realizations" in errors["enterprise_customer"][0]
+    intention.refresh_from_db()
+    assert intention.enterprise_customer_id == realization.intended_enrollment.enterprise_customer_id
+    assert intention.history.count() == 1
+
+
+def test_an_intention_without_realizations_may_move_to_another_customer(staff_client, customer, catalog):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
+    other = EnterpriseCustomerFactory(name="Other Learning")
+    catalog.add_catalog(other.uuid, ["edX+DemoX"])
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(other.uuid), "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 302
+    intention.refresh_from_db()
+    assert intention.enterprise_customer_id == other.uuid
+
+
+@pytest.mark.parametrize("key", ["not a key", "course-v1:edX+DemoX", "", "   ", "edX+" + "D" * 300])
+def test_a_bad_key_gets_exactly_one_error_on_add(staff_client, customer, key):
+    response = staff_client.post(intention_url("add"), {"enterprise_customer": str(customer.uuid), "content_key": key})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["content_key"]
+    assert len(errors["content_key"]) == 1, errors["content_key"]
+    assert Intention.all_objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["not a key", "", "edX+" + "D" * 300])
+def test_a_bad_key_gets_exactly_one_error_on_change(staff_client, customer, key):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(customer.uuid), "content_key": key}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["content_key"]
+    assert len(errors["content_key"]) == 1, errors["content_key"]
+    intention.refresh_from_db()
+    assert intention.content_key == "edX+DemoX"
+
+
+@pytest.mark.parametrize("customer_value", ["", "not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_a_bad_customer_gets_exactly_one_error_and_none_on_the_key(staff_client, customer, customer_value):
+    response = staff_client.post(
+        intention_url("add"), {"enterprise_customer": customer_value, "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["enterprise_customer"]
+    assert len(errors["enterprise_customer"]) == 1, errors["enterprise_customer"]
+    assert Intention.all_objects.count() == 0
