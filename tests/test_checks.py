@@ -255,3 +255,32 @@ def test_manage_py_check_is_silent_on_the_shipped_configurations(settings_module
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_manage_py_check_names_each_misconfiguration_of_a_broken_host(tmp_path):
+    """End to end, as at deploy: even a customer model that does not resolve is reported, not a traceback."""
+    (tmp_path / "broken_host_settings.py").write_text(
+        "from tests.settings import *  # noqa: F403\n"
+        "DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = 'nosuchapp.Customer'\n"
+        "DEFAULT_ENROLLMENTS = {'CATALOG_TIMOUT': 3, 'ELIGIBILITY_POLICY': 'nowhere.policy'}\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "broken_host_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--tag", TAG],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    reported = re.findall(r"\(default_enrollments\.(\w+)\)", result.stderr)
+    assert sorted(reported) == ["E001", "E002", "E004"], result.stderr
+    assert "Did you mean 'CATALOG_TIMEOUT'?" in result.stderr
