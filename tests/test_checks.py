@@ -96,7 +96,7 @@ def test_the_reference_backend_without_the_reference_host_app_is_an_error(backen
 
 def test_the_open_edx_backend_needs_no_app_of_its_own():
     with override_settings(DEFAULT_ENROLLMENTS={"ENROLLMENT_BACKEND": OPENEDX_BACKEND}):
-        assert ids(checks.check_enrollment_backend_app()) == []
+        assert ids(checks.check_enrollment_backend_app() + checks.check_dotted_paths()) == []
 
 
 def _installed_apps() -> list[str]:
