@@ -25,6 +25,22 @@ ALT_HOST_MODELS = {
 }
 
 
+def manage_py_check(settings_module: str, *args: str, path: Path | None = None) -> subprocess.CompletedProcess:
+    """``manage.py check`` in a fresh process, as at deploy (``path``: where an extra settings module lives)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(path), str(ROOT)])
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def ids(messages) -> list[str]:
     return [message.id for message in messages]
 
@@ -242,16 +258,7 @@ def test_every_check_id_is_documented():
 
 @pytest.mark.parametrize("settings_module", ["demo.settings", "tests.settings", "tests.settings_swapped"])
 def test_manage_py_check_is_silent_on_the_shipped_configurations(settings_module):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--fail-level", "WARNING"],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = manage_py_check(settings_module, "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -264,20 +271,7 @@ def test_manage_py_check_names_each_misconfiguration_of_a_broken_host(tmp_path):
         "DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = 'nosuchapp.Customer'\n"
         "DEFAULT_ENROLLMENTS = {'CATALOG_TIMOUT': 3, 'ELIGIBILITY_POLICY': 'nowhere.policy'}\n"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "broken_host_settings",
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--tag", TAG],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = manage_py_check("broken_host_settings", "--tag", TAG, path=tmp_path)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
