@@ -58,9 +58,9 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(
         term = search_term.strip()
         if not term or djangoql_search(self, request):
             return super().get_search_results(request, queryset, search_term)
-        if term.isascii() and term.isdigit():
+        if term.isdigit():
             # A bare number is a learner's user id (it would match the "v1" of every run key otherwise).
-            return _by_user_id(queryset, int(term)), False
+            return _by_user_id(queryset, term), False
         matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         user_ids = get_user_model()._default_manager.filter(Q(username__iexact=term) | Q(email__iexact=term))
         by_learner = Q(realized_enrollment__enterprise_customer_user__user_id__in=user_ids.values("pk"))
@@ -97,11 +97,19 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(
         return link(obj.realized_enrollment, f"enrollment {obj.realized_enrollment.pk}")
 
 
-def _by_user_id(queryset: QuerySet, user_id: int) -> QuerySet:
-    """The realizations of the learner ``user_id``; none for a number no user id column can hold."""
-    field = get_user_model()._meta.pk
+def _by_user_id(queryset: QuerySet, digits: str) -> QuerySet:
+    """
+    The realizations of the learner whose user id ``digits`` spells; none when no user id is spelled that way.
+
+    ``str.isdigit()`` also accepts ``²``, ``①`` or ``٣``: no operator types an id so, ``int()`` refuses some of
+    them, and a text search would let a collation match ``①`` to the ``1`` of every run key. A number beyond
+    the user id column's range finds nothing either, rather than failing in the database.
+    """
+    if not digits.isascii():
+        return queryset.none()
+    user_id = int(digits)
     try:
-        field.run_validators(user_id)
+        get_user_model()._meta.pk.run_validators(user_id)
     except ValidationError:
         return queryset.none()
     return queryset.filter(realized_enrollment__enterprise_customer_user__user_id=user_id)
