@@ -54,4 +54,10 @@ class DefaultEnrollmentsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from django.core import checks  # noqa: PLC0415
+
         from default_enrollments import handlers  # noqa: F401, PLC0415 (connects the login receivers)
+        from default_enrollments.checks import ALL_CHECKS, TAG  # noqa: PLC0415
+
+        for check in ALL_CHECKS:
+            checks.register(check, TAG)

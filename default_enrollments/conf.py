@@ -159,6 +159,11 @@ HOST_FALLBACKS = {
 }
 
 
+def known_keys() -> list[str]:
+    """The keys ``DEFAULT_ENROLLMENTS`` may hold, sorted (the deploy-time checks name the closest to a typo)."""
+    return sorted(DEFAULTS)
+
+
 class AppSettings:
     """Lazy view of ``settings.DEFAULT_ENROLLMENTS`` merged over ``DEFAULTS``."""
 

@@ -135,9 +135,34 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
 
     def clean(self) -> None:
         super().clean()
+        self._keep_customer_of_realized()
+        if not self.content_key:
+            # Left empty, or cleared by a form whose field refused it (too long): that field's own error says so,
+            # and a second "neither a course key…" on the empty value would only confuse.
+            return
         self._derive_content_type()
         self._reject_twin()
         self._require_catalog_run()
+
+    def _keep_customer_of_realized(self) -> None:
+        """
+        An intention that has realizations stays with its customer: those enrollments are that customer's
+        learners', and moving the row would credit them to another customer. A new intention is the way.
+        """
+        if self._state.adding or not self.enterprise_customer_id:
+            return
+        stored = type(self).all_objects.filter(pk=self.pk).values_list("enterprise_customer_id", flat=True).first()
+        if stored is None or stored == self.enterprise_customer_id or not self.realizations.exists():
+            return
+        raise ValidationError(
+            {
+                "enterprise_customer": _(
+                    "This intention has realizations for its customer's learners, so it cannot move to another "
+                    "customer. Add an intention for the other customer instead."
+                )
+            },
+            code="realized_customer",
+        )
 
     def _require_catalog_run(self) -> None:
         """The key must lead to a concrete run in the catalog; checked here only, never in ``save()``."""

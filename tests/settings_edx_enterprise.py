@@ -85,6 +85,7 @@ ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_SECRET = reference_settings.ENTERPRISE_BAC
 # JWT settings as an LMS holds them (tests/settings.py); edx-enterprise's test values name an issuer that is not
 # among its own JWT_ISSUERS, so tokens minted from them would never verify.
 JWT_AUTH = copy.deepcopy(reference_settings.JWT_AUTH)
+SILENCED_SYSTEM_CHECKS = reference_settings.SILENCED_SYSTEM_CHECKS
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/8")
 CELERY_RESULT_BACKEND = None

@@ -542,3 +542,125 @@ def test_deleting_in_the_customer_inline_is_a_soft_delete(staff_client, customer
 
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert Intention.all_objects.get(pk=intention.pk).is_removed
+
+
+# --- what an operator types: ids, search terms, a customer change ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["change", "delete", "history", "restore"])
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "1", "%C2%B2"])
+def test_an_intention_url_with_an_id_that_is_not_a_uuid_is_not_found(staff_client, customer, name, object_id):
+    url = intention_url(name, "PLACEHOLDER").replace("PLACEHOLDER", object_id)
+
+    response = staff_client.post(url) if name == "restore" else staff_client.get(url)
+
+    if name in ("change", "delete"):  # Django's own answer for a missing row: back to the index, with a message
+        assert response.status_code == 302
+        assert response.url == reverse("admin:index")
+    else:
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "%C2%B2"])
+def test_an_intention_history_version_url_with_an_id_that_is_not_a_uuid_is_not_found(
+    staff_client, customer, object_id
+):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer)
+    version = intention.history.get().history_id
+    url = intention_url("simple_history", intention.pk, version)
+
+    assert staff_client.get(url.replace(str(intention.pk), object_id)).status_code == 404
+    assert staff_client.get(url.replace(f"/{version}/", "/not-a-number/")).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["change", "delete", "history"])
+@pytest.mark.parametrize("object_id", ["not-a-number", "%C2%B2", "9" * 30])
+def test_a_realization_url_with_an_id_that_is_not_a_row_id_is_not_found(staff_client, realization, name, object_id):
+    url = realization_url(name, 12345).replace("/12345/", f"/{object_id}/")
+
+    response = staff_client.get(url)
+
+    if name == "delete":  # read-only: refused before any lookup
+        assert response.status_code == 403
+    else:
+        assert response.status_code == (302 if name == "change" else 404)
+
+
+@pytest.mark.parametrize("term", ["²", "٣", "①", "9" * 30, "-1"])
+def test_a_realization_search_for_digits_no_user_id_can_have_finds_nothing(staff_client, realization, term):
+    response = staff_client.get(realization_url("changelist"), {"q": term})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_an_intention_with_realizations_cannot_be_moved_to_another_customer(staff_client, realization, catalog):
+    intention = realization.intended_enrollment
+    other = EnterpriseCustomerFactory(name="Other Learning")
+    catalog.add_catalog(other.uuid, ["edX+DemoX"])
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(other.uuid), "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["enterprise_customer"]
+    assert "realizations" in errors["enterprise_customer"][0]
+    intention.refresh_from_db()
+    assert intention.enterprise_customer_id == realization.intended_enrollment.enterprise_customer_id
+    assert intention.history.count() == 1
+
+
+def test_an_intention_without_realizations_may_move_to_another_customer(staff_client, customer, catalog):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
+    other = EnterpriseCustomerFactory(name="Other Learning")
+    catalog.add_catalog(other.uuid, ["edX+DemoX"])
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(other.uuid), "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 302
+    intention.refresh_from_db()
+    assert intention.enterprise_customer_id == other.uuid
+
+
+@pytest.mark.parametrize("key", ["not a key", "course-v1:edX+DemoX", "", "   ", "edX+" + "D" * 300])
+def test_a_bad_key_gets_exactly_one_error_on_add(staff_client, customer, key):
+    response = staff_client.post(intention_url("add"), {"enterprise_customer": str(customer.uuid), "content_key": key})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["content_key"]
+    assert len(errors["content_key"]) == 1, errors["content_key"]
+    assert Intention.all_objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["not a key", "", "edX+" + "D" * 300])
+def test_a_bad_key_gets_exactly_one_error_on_change(staff_client, customer, key):
+    intention = DefaultEnterpriseEnrollmentIntentionFactory(enterprise_customer=customer, content_key="edX+DemoX")
+
+    response = staff_client.post(
+        intention_url("change", intention.pk), {"enterprise_customer": str(customer.uuid), "content_key": key}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["content_key"]
+    assert len(errors["content_key"]) == 1, errors["content_key"]
+    intention.refresh_from_db()
+    assert intention.content_key == "edX+DemoX"
+
+
+@pytest.mark.parametrize("customer_value", ["", "not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_a_bad_customer_gets_exactly_one_error_and_none_on_the_key(staff_client, customer, customer_value):
+    response = staff_client.post(
+        intention_url("add"), {"enterprise_customer": customer_value, "content_key": "edX+DemoX"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["enterprise_customer"]
+    assert len(errors["enterprise_customer"]) == 1, errors["enterprise_customer"]
+    assert Intention.all_objects.count() == 0

@@ -4,7 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from default_enrollments.models import DefaultEnterpriseEnrollmentIntention
-from tests.factories import DefaultEnterpriseEnrollmentIntentionFactory, EnterpriseCustomerFactory
+from tests.factories import (
+    DefaultEnterpriseEnrollmentIntentionFactory,
+    DefaultEnterpriseEnrollmentRealizationFactory,
+    EnterpriseCustomerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +161,24 @@ def test_str_names_the_key_and_the_removed_state():
     assert "edX+DemoX" in str(intention)
     intention.delete()
     assert "(removed)" in str(intention)
+
+
+def test_clean_refuses_to_move_an_intention_with_realizations_to_another_customer():
+    intention = DefaultEnterpriseEnrollmentRealizationFactory().intended_enrollment
+    intention.enterprise_customer = EnterpriseCustomerFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        intention.clean()
+
+    assert list(excinfo.value.message_dict) == ["enterprise_customer"]
+    assert "cannot move" in excinfo.value.message_dict["enterprise_customer"][0]
+
+
+@pytest.mark.parametrize("key", ["", None])
+def test_an_empty_key_is_reported_once_by_its_field(key):
+    intention = DefaultEnterpriseEnrollmentIntention(enterprise_customer=EnterpriseCustomerFactory(), content_key=key)
+
+    with pytest.raises(ValidationError) as excinfo:
+        intention.full_clean()
+
+    assert len(excinfo.value.message_dict["content_key"]) == 1, excinfo.value.message_dict

@@ -7,8 +7,12 @@ from collections.abc import Callable, Hashable
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.http import HttpRequest
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -77,6 +81,65 @@ class PageBatchedAdminMixin:
 
     def prepare_page(self, request: HttpRequest, rows: list) -> None:
         """Fill ``page_rows`` for the page's rows in one batch."""
+
+
+def is_object_id(model: type[Model], object_id: str) -> bool:
+    """
+    Whether ``object_id`` (from a URL, still quoted) can be a primary key of ``model`` at all.
+
+    Django's lookups raise on one that cannot (a UUID field given ``not-a-uuid``, an integer beyond the
+    column's range), and some admin views (history, object actions) do not catch that: they answered 500.
+    """
+    pk = model._meta.pk
+    try:
+        pk.run_validators(pk.to_python(unquote(object_id)))
+    except (ValidationError, TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def object_id_or_404(model: type[Model], object_id: str) -> None:
+    """Not found, before any lookup, when ``object_id`` cannot name a row of ``model``."""
+    if not is_object_id(model, object_id):
+        raise Http404
+
+
+class ObjectIdAutocompleteSelect(AutocompleteSelect):
+    """
+    Django's autocomplete widget, re-rendering a refused form: it looks the submitted value up to show its label,
+    and a value that cannot be a key of the related model (``not-a-uuid``) raised there. It shows nothing instead.
+    """
+
+    def optgroups(self, name: str, value: list, attr=None) -> list:
+        model = self.field.remote_field.model
+        return super().optgroups(name, [item for item in value if is_object_id(model, str(item))], attr)
+
+
+class ObjectIdAdminMixin:
+    """
+    Every admin URL that names a row (change, delete, history, a history version) answers a malformed id as a
+    missing row: change and delete as Django does (back to the index, with a message), history with 404. A
+    malformed id typed into an autocompleted field is that field's error only.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ObjectIdAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        if from_field is None and not is_object_id(self.model, object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        object_id_or_404(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        object_id_or_404(self.model, object_id)
+        object_id_or_404(self.model.history.model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 def djangoql_search(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:

@@ -46,7 +46,13 @@ def attach_intentions_inline(site: admin.AdminSite = admin.site) -> bool:
     The host's admin module is imported first when autodiscovery has not reached it yet, so the
     order of INSTALLED_APPS does not matter. Returns whether an admin was found. Idempotent.
     """
-    customer_model = get_enterprise_customer_model()
+    try:
+        customer_model = get_enterprise_customer_model()
+    except (LookupError, ValueError):
+        # A setting naming no installed model: ``manage.py check`` reports it (default_enrollments.E004), which
+        # it could not do if autodiscovering the admin failed first.
+        logger.warning("the enterprise customer model does not resolve; intentions inline not attached")
+        return False
     if customer_model not in site._registry:
         app_config = customer_model._meta.app_config
         if module_has_submodule(app_config.module, "admin"):

@@ -17,7 +17,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments import api
 from default_enrollments.admin.actions import enroll_linked_learners_now
-from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link, log_intention
+from default_enrollments.admin.common import (
+    ObjectIdAdminMixin,
+    PageBatchedAdminMixin,
+    SearchMixin,
+    djangoql_search,
+    link,
+    log_intention,
+)
 from default_enrollments.admin.overview import CustomerOverviewAdminMixin
 from default_enrollments.admin.soft_delete import RemovedListFilter, SoftDeleteAdminMixin
 from default_enrollments.data import Reason, ResolvedIntention, reason_message
@@ -29,7 +36,8 @@ Intention = DefaultEnterpriseEnrollmentIntention
 
 @admin.register(Intention)
 class DefaultEnterpriseEnrollmentIntentionAdmin(
-    CustomerOverviewAdminMixin, PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin, SimpleHistoryAdmin
+    CustomerOverviewAdminMixin, ObjectIdAdminMixin, PageBatchedAdminMixin, SoftDeleteAdminMixin, SearchMixin,
+    SimpleHistoryAdmin
 ):
     """
     Intentions with their catalog state; removed rows stay listed (filter "removed") and can be restored.

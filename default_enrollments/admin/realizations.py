@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -10,14 +11,22 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link
+from default_enrollments.admin.common import (
+    ObjectIdAdminMixin,
+    PageBatchedAdminMixin,
+    SearchMixin,
+    djangoql_search,
+    link,
+)
 from default_enrollments.models import DefaultEnterpriseEnrollmentRealization
 
 Realization = DefaultEnterpriseEnrollmentRealization
 
 
 @admin.register(Realization)
-class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchMixin, SimpleHistoryAdmin):
+class DefaultEnterpriseEnrollmentRealizationAdmin(
+    ObjectIdAdminMixin, PageBatchedAdminMixin, SearchMixin, SimpleHistoryAdmin
+):
     """
     Read-only provenance: which intention produced which enterprise course enrollment.
 
@@ -53,7 +62,7 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
             return super().get_search_results(request, queryset, search_term)
         if term.isdigit():
             # A bare number is a learner's user id (it would match the "v1" of every run key otherwise).
-            return queryset.filter(realized_enrollment__enterprise_customer_user__user_id=int(term)), False
+            return _by_user_id(queryset, term), False
         matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         user_ids = get_user_model()._default_manager.filter(Q(username__iexact=term) | Q(email__iexact=term))
         by_learner = Q(realized_enrollment__enterprise_customer_user__user_id__in=user_ids.values("pk"))
@@ -88,3 +97,21 @@ class DefaultEnterpriseEnrollmentRealizationAdmin(PageBatchedAdminMixin, SearchM
     @admin.display(description=_("enterprise course enrollment"))
     def enrollment(self, obj: Realization) -> str:
         return link(obj.realized_enrollment, gettext("enrollment %(id)s") % {"id": obj.realized_enrollment.pk})
+
+
+def _by_user_id(queryset: QuerySet, digits: str) -> QuerySet:
+    """
+    The realizations of the learner whose user id ``digits`` spells; none when no user id is spelled that way.
+
+    ``str.isdigit()`` also accepts ``²``, ``①`` or ``٣``: no operator types an id so, ``int()`` refuses some of
+    them, and a text search would let a collation match ``①`` to the ``1`` of every run key. A number beyond
+    the user id column's range finds nothing either, rather than failing in the database.
+    """
+    if not digits.isascii():
+        return queryset.none()
+    user_id = int(digits)
+    try:
+        get_user_model()._meta.pk.run_validators(user_id)
+    except ValidationError:
+        return queryset.none()
+    return queryset.filter(realized_enrollment__enterprise_customer_user__user_id=user_id)

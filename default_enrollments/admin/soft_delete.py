@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_object_actions import DjangoObjectActions, action
 from django_object_actions.utils import ChangeActionView
 
-from default_enrollments.admin.common import link, log_intention
+from default_enrollments.admin.common import is_object_id, link, log_intention, object_id_or_404
 
 
 class RemovedListFilter(admin.BooleanFieldListFilter):
@@ -33,6 +33,10 @@ class _AnyRowActionView(ChangeActionView):
 
     def get_queryset(self) -> QuerySet:
         return self.model.all_objects.all()
+
+    def get_object(self, queryset: QuerySet | None = None) -> Model:
+        object_id_or_404(self.model, self.kwargs[self.pk_url_kwarg])
+        return super().get_object(queryset)
 
 
 class SoftDeleteAdminMixin(DjangoObjectActions):
@@ -91,7 +95,7 @@ class SoftDeleteAdminMixin(DjangoObjectActions):
 
     def get_change_actions(self, request: HttpRequest, object_id: str, form_url: str) -> tuple[str, ...]:
         """The restore button shows on removed rows, for those who may change them."""
-        obj = self.model.all_objects.filter(pk=object_id).first()
+        obj = self.model.all_objects.filter(pk=object_id).first() if is_object_id(self.model, object_id) else None
         if obj is None or not obj.is_removed or not self.has_change_permission(request, obj):
             return ()
         return super().get_change_actions(request, object_id, form_url)
