@@ -53,8 +53,13 @@ def customer_world(catalog_server):
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_the_action_enrolls_every_linked_learner_once_and_a_second_click_changes_nothing(
-    worker, customer_world, client  # noqa: F811
+    db_vendor, customer_world, client, request
 ):
+    if db_vendor == "sqlite":
+        # The shared in-memory test database locks whole tables, and SQLITE_LOCKED is not retried: the worker's
+        # progress writes fail at random while this thread polls. The MariaDB and PostgreSQL legs run it.
+        pytest.skip("a worker thread and the test share SQLite's in-memory database only with table locks")
+    request.getfixturevalue("worker")
     world, intention, learners, leaver = customer_world
     bystander = World(world.server)  # another customer's learner: not this customer's run
     bystander.intention(DEMO_COURSE)
