@@ -54,4 +54,5 @@ class DefaultEnrollmentsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from default_enrollments import handlers  # noqa: F401, PLC0415 (connects the login receivers)
+        # handlers connects the login receivers; model_checks registers its system check.
+        from default_enrollments import handlers, model_checks  # noqa: F401, PLC0415

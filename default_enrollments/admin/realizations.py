@@ -9,9 +9,10 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from default_enrollments.admin.common import PageBatchedAdminMixin, SearchMixin, djangoql_search, link
-from default_enrollments.models import DefaultEnterpriseEnrollmentRealization
+from default_enrollments.models import get_realization_model
 
-Realization = DefaultEnterpriseEnrollmentRealization
+# Ours, or edx-enterprise's (which has no admin of its own for it).
+Realization = get_realization_model()
 
 
 @admin.register(Realization)
