@@ -190,12 +190,6 @@ def test_exactly_one_intentions_admin_and_a_realization_admin_for_edx_enterprise
 def test_edx_enterprises_learner_status_lists_what_the_app_realized_as_already_enrolled(
     world, edx_enterprise_catalog, client, settings
 ):
-    from edx_rest_framework_extensions.auth.jwt.cookies import jwt_cookie_name  # noqa: PLC0415
-    from edx_rest_framework_extensions.auth.jwt.tests.utils import (  # noqa: PLC0415
-        generate_jwt_token,
-        generate_unversioned_payload,
-    )
-
     world.demo_course()
     intention = their_intention(world.customer)
     learner = world.learner()
@@ -203,12 +197,11 @@ def test_edx_enterprises_learner_status_lists_what_the_app_realized_as_already_e
     assert realized(learner) == [(intention.uuid, DEMO_RUN)]
 
     settings.ROOT_URLCONF = "enterprise.urls"  # edx-enterprise's own view answers, not ours
-    payload = generate_unversioned_payload(learner)
-    payload["roles"] = [f"enterprise_learner:{world.customer.uuid}"]
-    client.cookies[jwt_cookie_name()] = generate_jwt_token(payload)
+    # Staff name the learner; a superuser's session passes edx-enterprise's permission without a JWT.
+    client.force_login(StaffUserFactory(is_superuser=True))
     response = client.get(
         "/enterprise/api/v1/default-enterprise-enrollment-intentions/learner-status/",
-        {"enterprise_customer_uuid": str(world.customer.uuid)},
+        {"enterprise_customer_uuid": str(world.customer.uuid), "lms_user_id": learner.id},
     )
 
     assert response.status_code == 200, response.content[:500]
