@@ -211,7 +211,7 @@ test-edx-enterprise: $(EDX_ENTERPRISE_STAMP) ## the suite on edx-enterprise's ow
 # set of modules, so the extra CI time stays small.
 .PHONY: test-edx-enterprise-tables
 EDX_ENTERPRISE_TABLES_ENV := DJANGO_SETTINGS_MODULE=tests.settings_edx_enterprise_tables
-EDX_ENTERPRISE_TABLES_TESTS ?= tests/edx_enterprise/test_enterprise_tables.py
+EDX_ENTERPRISE_TABLES_TESTS ?= tests/edx_enterprise/test_enterprise_tables.py tests/edx_enterprise/test_move_command.py
 test-edx-enterprise-tables: $(EDX_ENTERPRISE_STAMP) ## the engine on edx-enterprise's intention tables (DB_ENGINE as above)
 	@echo "== edx-enterprise host, its own intention tables, on $(or $(DB_ENGINE),sqlite)"
 	$(EDX_ENTERPRISE_TABLES_ENV) $(EDX_ENTERPRISE_PYTHON) manage.py check --fail-level WARNING
