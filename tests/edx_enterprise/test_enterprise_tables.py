@@ -170,6 +170,28 @@ def test_validation_reads_edx_enterprise_intentions_and_derives_their_content_ty
     assert (checks[DEMO_COURSE]["content_type"], checks[DEMO_RUN]["content_type"]) == ("course", "course_run")
 
 
+def test_the_apps_api_serves_edx_enterprises_intentions_at_its_own_path(world, client):
+    world.demo_course()
+    live = their_intention(world.customer)
+    their_intention(world.customer, "edX+RemovedX", is_removed=True)
+    learner = world.learner()
+    api.realize_default_enrollments(learner)
+    client.force_login(StaffUserFactory())
+    prefix = "/enterprise/default-enrollments/api/v1/default-enterprise-enrollment-intentions/"
+    customer = {"enterprise_customer_uuid": str(world.customer.uuid)}
+
+    listing = client.get(prefix, customer)
+    status = client.get(f"{prefix}learner-status/", {**customer, "lms_user_id": learner.id})
+
+    assert listing.status_code == 200, listing.content[:500]
+    body = listing.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [(row["uuid"], row["course_run_key"]) for row in rows] == [(str(live.uuid), DEMO_RUN)]
+    assert status.status_code == 200, status.content[:500]
+    already = status.json()["enrollment_statuses"]["already_enrolled"]
+    assert [row["uuid"] for row in already] == [str(live.uuid)]
+
+
 def test_exactly_one_intentions_admin_and_a_realization_admin_for_edx_enterprises_table(world, client):
     intention_admins = [model for model in admin.site._registry if model.__name__ == Intention.__name__]
     assert intention_admins == [Intention]
