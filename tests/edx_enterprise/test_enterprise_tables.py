@@ -5,7 +5,6 @@ realization table (``DEFAULT_ENROLLMENTS_INTENTION_MODEL``/``..._REALIZATION_MOD
 Runs only under ``tests.settings_edx_enterprise_tables`` (``make test-edx-enterprise-tables``).
 """
 import json
-import threading
 import types
 from collections import Counter
 from io import StringIO
@@ -15,7 +14,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 if getattr(settings, "DEFAULT_ENROLLMENTS_INTENTION_MODEL", None) != "enterprise.DefaultEnterpriseEnrollmentIntention":
@@ -37,12 +35,12 @@ from default_enrollments.models import (  # noqa: E402
 from tests.catalog_server import ACCESS_TOKEN  # noqa: E402
 from tests.factories import StaffUserFactory  # noqa: E402
 from tests.learners import DEMO_COURSE, DEMO_RUN, CountingEnrollmentBackend, World, lms_enrollments  # noqa: E402
+from tests.test_concurrency import WORKERS, realize_all_at_once  # noqa: E402
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Intention = edx_enterprise.DefaultEnterpriseEnrollmentIntention
 Realization = edx_enterprise.DefaultEnterpriseEnrollmentRealization
-WORKERS = 12
 
 
 @pytest.fixture
@@ -244,27 +242,8 @@ def test_concurrent_realizations_write_one_enrollment_and_one_realization_per_in
     world.course("edX+Other", [other_run])
     intentions = [their_intention(world.customer, DEMO_COURSE), their_intention(world.customer, "edX+Other")]
     learner = world.learner()
-    barrier = threading.Barrier(WORKERS)
-    outcomes, errors, lock = [], [], threading.Lock()
 
-    def worker():
-        try:
-            user = get_user_model().objects.get(pk=learner.pk)
-            barrier.wait(timeout=30)
-            result = api.realize_default_enrollments(user)
-            with lock:
-                outcomes.extend(result)
-        except Exception as exc:  # noqa: BLE001 (reported by the test)
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes, errors = realize_all_at_once(learner.pk)
 
     assert errors == []
     by_intention = Counter((o.intention_uuid, o.status) for o in outcomes)
