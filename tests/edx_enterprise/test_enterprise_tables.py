@@ -7,6 +7,7 @@ Runs only under ``tests.settings_edx_enterprise_tables`` (``make test-edx-enterp
 import json
 import types
 from collections import Counter
+from importlib import import_module
 from io import StringIO
 
 import pytest
@@ -85,6 +86,16 @@ def test_the_app_runs_on_edx_enterprises_models():
     assert get_intention_model() is Intention
     assert get_realization_model() is Realization
     assert DefaultEnterpriseEnrollmentIntention._meta.swapped == "enterprise.DefaultEnterpriseEnrollmentIntention"
+
+
+def test_the_apps_migrations_wait_for_edx_enterprises_one_to_one_realization():
+    """Not its first migration, as ``swappable_dependency`` would say: the one that makes realizations one-to-one."""
+    initial = import_module("default_enrollments.migrations.0001_initial")  # the suite runs --nomigrations
+
+    parents = set(initial.Migration.dependencies)
+
+    assert ("enterprise", "0228_alter_defaultenterpriseenrollmentrealization_realized_enrollment") in parents
+    assert ("enterprise", "0001_squashed_0092_auto_20200312_1650") not in parents
 
 
 def test_an_edx_enterprise_intention_is_realized_at_login_into_its_realization_table_once(world, client):
