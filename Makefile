@@ -224,6 +224,17 @@ compile_translations: $(STAMP) ## compile every default_enrollments/locale/*/LC_
 		"apt-get install gettext; macOS: brew install gettext)"; exit 1; }
 	cd default_enrollments && ../$(BIN)/django-admin compilemessages
 
+# The same host with edx-enterprise's own intention and realization tables (docs/decisions/0011-*.rst): a focused
+# set of modules, so the extra CI time stays small.
+.PHONY: test-edx-enterprise-tables
+EDX_ENTERPRISE_TABLES_ENV := DJANGO_SETTINGS_MODULE=tests.settings_edx_enterprise_tables
+EDX_ENTERPRISE_TABLES_TESTS ?= tests/edx_enterprise/test_enterprise_tables.py tests/edx_enterprise/test_move_command.py
+test-edx-enterprise-tables: $(EDX_ENTERPRISE_STAMP) ## the engine on edx-enterprise's intention tables (DB_ENGINE as above)
+	@echo "== edx-enterprise host, its own intention tables, on $(or $(DB_ENGINE),sqlite)"
+	$(EDX_ENTERPRISE_TABLES_ENV) $(EDX_ENTERPRISE_PYTHON) manage.py check --fail-level WARNING
+	$(EDX_ENTERPRISE_TABLES_ENV) $(EDX_ENTERPRISE_PYTHON) -m pytest -p no:cacheprovider \
+		--timeout=$(or $(PYTEST_TIMEOUT),600) --nomigrations $(EDX_ENTERPRISE_TABLES_TESTS)
+
 # --- Benchmarks (not tests): tables printed and kept as JSON in benchmarks/, summarized in docs/performance.rst
 bench: $(STAMP) $(EDX_ENTERPRISE_STAMP) ## login path, learner-status beside edx-enterprise, backfill
 	$(BIN)/python benchmarks/login_path.py --breakdown

@@ -29,7 +29,7 @@ from default_enrollments.data import (
     ResolvedIntention,
 )
 from default_enrollments.membership import is_member, memberships
-from default_enrollments.models import DefaultEnterpriseEnrollmentIntention, get_enterprise_customer_user_model
+from default_enrollments.models import get_enterprise_customer_user_model, get_intention_model
 
 __all__ = [
     "LiveIntention",
@@ -190,7 +190,7 @@ def linked_customer_users() -> QuerySet:
 
 def live_intentions(enterprise_customer_uuid: UUID | str | None = None) -> QuerySet:
     """Intentions that are not soft-deleted, optionally of one customer, in a stable order."""
-    intentions = DefaultEnterpriseEnrollmentIntention.objects.order_by("enterprise_customer_id", "content_key", "uuid")
+    intentions = get_intention_model().available_objects.order_by("enterprise_customer_id", "content_key", "uuid")
     if enterprise_customer_uuid is not None:
         intentions = intentions.filter(enterprise_customer_id=enterprise_customer_uuid)
     return intentions

@@ -26,6 +26,7 @@ from default_enrollments.conf import (
     IMPORT_STRINGS,
     REFERENCE_ENROLLMENT_BACKEND,
     SETTINGS_NAME,
+    app_model_label,
     host_model_label,
     known_keys,
 )
@@ -236,17 +237,19 @@ def check_jwt_key_set(app_configs=None, **kwargs) -> list[CheckMessage]:
     ]
 
 
-def check_own_model_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
-    """E006: one of the app's own model settings is set without the other; realizations must point at the
-    intention model in use, so they are swapped together."""
-    present = [name for name in OWN_MODEL_SETTINGS if getattr(settings, name, None)]
-    if len(present) != 1:
+def check_own_model_settings(app_configs=None, **kwargs) -> list[Error]:
+    """E006: the intention and realization models are swapped together or not at all: a realization points at its
+    intention by foreign key, so both live in one app (the app's own pair, or edx-enterprise's)."""
+    apps_named = {app_model_label(name).split(".")[0] for name in OWN_MODEL_SETTINGS}
+    if len(apps_named) == 1:
         return []
-    (other,) = set(OWN_MODEL_SETTINGS) - set(present)
+    values = ", ".join(f"{name}={getattr(settings, name, None)!r}" for name in OWN_MODEL_SETTINGS)
     return [
         Error(
-            _("%(present)s is set but %(other)s is not.") % {"present": present[0], "other": other},
-            hint=_("Set both, or neither."),
+            _("%(intention)s and %(realization)s must name models of one app (both edx-enterprise's, or neither "
+              "set); they are %(values)s.")
+            % {"intention": OWN_MODEL_SETTINGS[0], "realization": OWN_MODEL_SETTINGS[1], "values": values},
+            hint=_("Set both, or neither, before the first migrate."),
             id="default_enrollments.E006",
         )
     ]

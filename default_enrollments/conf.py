@@ -265,6 +265,32 @@ def host_model_label(setting_name: str) -> str:
     return getattr(settings, setting_name, None) or HOST_MODEL_DEFAULTS[setting_name]
 
 
+# The app's own two models are swappable too: on an LMS whose edx-enterprise already has default enrollment
+# intentions (4.32+), the engine runs on edx-enterprise's tables. Unset means the app's own models.
+INTENTION_MODEL_SETTING = "DEFAULT_ENROLLMENTS_INTENTION_MODEL"
+REALIZATION_MODEL_SETTING = "DEFAULT_ENROLLMENTS_REALIZATION_MODEL"
+APP_LABEL = "default_enrollments"
+APP_MODEL_DEFAULTS = {
+    INTENTION_MODEL_SETTING: f"{APP_LABEL}.DefaultEnterpriseEnrollmentIntention",
+    REALIZATION_MODEL_SETTING: f"{APP_LABEL}.DefaultEnterpriseEnrollmentRealization",
+}
+#: The edx-enterprise migration that makes its realization one-to-one with the enrollment (4.32.0).
+EDX_ENTERPRISE_ONE_TO_ONE_MIGRATION = (
+    "enterprise",
+    "0228_alter_defaultenterpriseenrollmentrealization_realized_enrollment",
+)
+
+
+def app_model_label(setting_name: str) -> str:
+    """The ``app_label.ModelName`` an intention/realization setting points at (the app's own model by default)."""
+    return getattr(settings, setting_name, None) or APP_MODEL_DEFAULTS[setting_name]
+
+
+def app_models_swapped() -> bool:
+    """Whether the intentions live in another app's table (edx-enterprise's), not in ours."""
+    return app_model_label(INTENTION_MODEL_SETTING).split(".")[0] != APP_LABEL
+
+
 def intentions_related_name() -> str:
     """
     The reverse accessor from the customer model to our intentions.

@@ -38,3 +38,13 @@ def course_key_for_run(course_run_key: str) -> str | None:
     except InvalidKeyError:
         return None
     return f"{key.org}+{key.course}"
+
+
+def stored_content_type(intention) -> str:
+    """An intention row's content type, derived from its key when the row has none (edx-enterprise's may be null)."""
+    if getattr(intention, "content_type", None):
+        return intention.content_type
+    try:
+        return content_type_for_key(intention.content_key).value
+    except MalformedKey:
+        return ""

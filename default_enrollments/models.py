@@ -25,6 +25,9 @@ from default_enrollments.conf import (
     COURSE_ENROLLMENT_MODEL_SETTING,
     CUSTOMER_MODEL_SETTING,
     CUSTOMER_USER_MODEL_SETTING,
+    INTENTION_MODEL_SETTING,
+    REALIZATION_MODEL_SETTING,
+    app_model_label,
     host_model_label,
     intentions_related_name,
 )
@@ -45,6 +48,35 @@ def get_enterprise_customer_user_model() -> type[models.Model]:
 def get_enterprise_course_enrollment_model() -> type[models.Model]:
     """The host's enterprise enrollment model (``DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL``)."""
     return apps.get_model(host_model_label(COURSE_ENROLLMENT_MODEL_SETTING), require_ready=False)
+
+
+def get_intention_model() -> type[models.Model]:
+    """
+    The intention model (``DEFAULT_ENROLLMENTS_INTENTION_MODEL``): ours, or edx-enterprise's.
+
+    Reach its rows through ``available_objects`` (live) and ``all_objects`` (removed too), never through a
+    reverse accessor, its catalog-backed properties or its ``save()``: edx-enterprise's calls its catalog.
+    """
+    return apps.get_model(app_model_label(INTENTION_MODEL_SETTING), require_ready=False)
+
+
+def get_realization_model() -> type[models.Model]:
+    """The realization model (``DEFAULT_ENROLLMENTS_REALIZATION_MODEL``): ours, or edx-enterprise's."""
+    return apps.get_model(app_model_label(REALIZATION_MODEL_SETTING), require_ready=False)
+
+
+class SwappableHistoricalRecords(HistoricalRecords):
+    """
+    History that is swapped out with its model: when the intention and realization settings name other
+    models, the app's historical models are swapped out too (no checks on their foreign keys to a swapped
+    model, no registration under ``apps.get_models()``); their tables, created by ``0001``, stay empty.
+    """
+
+    def get_meta_options(self, model) -> dict:
+        options = super().get_meta_options(model)
+        if model._meta.swapped:
+            options["swappable"] = model._meta.swappable
+        return options
 
 
 class CaseInsensitiveUniqueConstraint(models.UniqueConstraint):
@@ -96,9 +128,10 @@ class DefaultEnterpriseEnrollmentIntention(TimeStampedModel, SoftDeletableModel)
     objects = SoftDeletableManager()
     available_objects = SoftDeletableManager()
     all_objects = models.Manager()
-    history = HistoricalRecords()
+    history = SwappableHistoricalRecords()
 
     class Meta:
+        swappable = INTENTION_MODEL_SETTING
         verbose_name = _("default enrollment intention")
         verbose_name_plural = _("default enrollment intentions")
         ordering = ["enterprise_customer_id", "content_key", "uuid"]
@@ -240,9 +273,10 @@ class DefaultEnterpriseEnrollmentRealization(TimeStampedModel):
         related_name="default_enrollment_realization",
         verbose_name=_("realized enrollment"),
     )
-    history = HistoricalRecords()
+    history = SwappableHistoricalRecords()
 
     class Meta:
+        swappable = REALIZATION_MODEL_SETTING
         verbose_name = _("default enrollment realization")
         verbose_name_plural = _("default enrollment realizations")
         ordering = ["created", "id"]

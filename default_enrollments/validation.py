@@ -18,6 +18,7 @@ from default_enrollments.data import Action, Eligibility, Reason, Resolution, Re
 from default_enrollments.decision import decide
 from default_enrollments.eligibility import catalog_membership_policy
 from default_enrollments.exceptions import CatalogError
+from default_enrollments.keys import stored_content_type
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def _check(intention, resolution: Resolution, eligibilities: dict[str, Eligibili
         uuid=str(intention.uuid),
         customer=str(intention.enterprise_customer_id),
         content_key=intention.content_key,
-        content_type=intention.content_type,
+        content_type=stored_content_type(intention),
         course_run_key=run.course_run_key if run else None,
         ok=ok,
         reason=None if ok else str(decision.reason),

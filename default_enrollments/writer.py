@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Exists, Model, OuterRef
 
 from default_enrollments.backends import get_enrollment_backend
 from default_enrollments.data import (
@@ -28,9 +28,9 @@ from default_enrollments.decision import STATUS_FOR_ACTION, decide, is_audit_mod
 from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.membership import is_member
 from default_enrollments.models import (
-    DefaultEnterpriseEnrollmentRealization,
     get_enterprise_course_enrollment_model,
     get_enterprise_customer_user_model,
+    get_realization_model,
 )
 from default_enrollments.monitoring import log_unexpected_error
 
@@ -55,17 +55,19 @@ class _LockedFacts:
         self.left: set[str] = set()
         self.enterprise_enrollments: dict[str, int] = {}  # lowercased run key -> pk
         self.realized: set = set()  # pks of enterprise enrollments that already have a realization
+        # Any realization counts, whoever wrote it (edx-enterprise's bulk enrollment writes them too).
+        realization = get_realization_model()._default_manager.filter(realized_enrollment=OuterRef("pk"))
         rows = get_enterprise_course_enrollment_model()._default_manager.filter(
             enterprise_customer_user=locked_customer_user, course_id__in=run_keys
-        ).values_list("pk", "course_id", "unenrolled", "default_enrollment_realization")
+        ).values_list("pk", "course_id", "unenrolled", Exists(realization))
         exact = set(run_keys)
-        for pk, course_id, unenrolled, realization_pk in rows:
+        for pk, course_id, unenrolled, is_realized in rows:
             run = course_id.lower()
             if unenrolled is True:
                 self.left.add(run)
             if run not in self.enterprise_enrollments or course_id in exact:  # the row named exactly wins
                 self.enterprise_enrollments[run] = pk
-            if realization_pk is not None:
+            if is_realized:
                 self.realized.add(pk)
 
     def wrote(self, run_key: str, mode: str, enterprise_enrollment_pk) -> None:
@@ -155,8 +157,9 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
             elif run_key.lower() in facts.left:
                 _clear_unenrolled(enterprise_enrollment_pk)
             if enterprise_enrollment_pk not in facts.realized:
-                # Only this code writes realizations, always under the lock: no need to look first.
-                DefaultEnterpriseEnrollmentRealization.objects.create(
+                # Written under the lock; a writer without it (edx-enterprise's bulk enrollment) meets the
+                # one-to-one constraint, handled below.
+                get_realization_model()._default_manager.create(
                     realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.uuid
                 )
     except EnrollmentError as exc:

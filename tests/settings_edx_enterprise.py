@@ -92,3 +92,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False
 
 LOGGING = copy.deepcopy(reference_settings.LOGGING)
+
+# The app's own intention and realization tables (the plugin settings would choose edx-enterprise's for this
+# release; tests/settings_edx_enterprise_tables.py runs on those).
+DEFAULT_ENROLLMENTS_INTENTION_MODEL = "default_enrollments.DefaultEnterpriseEnrollmentIntention"
+DEFAULT_ENROLLMENTS_REALIZATION_MODEL = "default_enrollments.DefaultEnterpriseEnrollmentRealization"

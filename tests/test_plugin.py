@@ -224,3 +224,48 @@ def test_plugin_wires_the_login_receivers_without_connecting_them_twice():
         signal = import_string(receiver["signal_path"])
         assert signal.disconnect(dispatch_uid=receiver["dispatch_uid"]), f"the plugin did not connect {receiver}"
     connect_plugin_receivers(LMS)  # leave them wired for the other tests
+
+
+def installed_edx_enterprise(path, monkeypatch, version: str) -> None:
+    """An installed edx-enterprise distribution of that version, as pip leaves its metadata on sys.path."""
+    dist_info = path / f"edx_enterprise-{version}.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: edx-enterprise\nVersion: {version}\n")
+    monkeypatch.syspath_prepend(str(path))
+
+
+APP_MODEL_SETTINGS = ("DEFAULT_ENROLLMENTS_INTENTION_MODEL", "DEFAULT_ENROLLMENTS_REALIZATION_MODEL")
+
+
+@pytest.mark.parametrize("version", ["4.32.0", "8.18.0"])
+def test_plugin_settings_choose_edx_enterprises_intention_tables_from_4_32(lms_settings, tmp_path, monkeypatch,
+                                                                           version):
+    installed_edx_enterprise(tmp_path, monkeypatch, version)
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    assert lms_settings.DEFAULT_ENROLLMENTS_INTENTION_MODEL == "enterprise.DefaultEnterpriseEnrollmentIntention"
+    assert lms_settings.DEFAULT_ENROLLMENTS_REALIZATION_MODEL == "enterprise.DefaultEnterpriseEnrollmentRealization"
+
+
+@pytest.mark.parametrize("version", [None, "4.31.9", "3.61.11"])
+def test_plugin_settings_keep_the_apps_own_tables_before_edx_enterprise_4_32(lms_settings, tmp_path, monkeypatch,
+                                                                             version):
+    if version:
+        installed_edx_enterprise(tmp_path, monkeypatch, version)
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    for name in APP_MODEL_SETTINGS:
+        assert getattr(lms_settings, name, None) is None, "unset: the app's own models"
+
+
+def test_plugin_settings_keep_the_operators_choice_of_intention_tables(lms_settings, tmp_path, monkeypatch):
+    installed_edx_enterprise(tmp_path, monkeypatch, "8.18.0")
+    ours = "default_enrollments.DefaultEnterpriseEnrollmentIntention"
+    lms_settings.DEFAULT_ENROLLMENTS_INTENTION_MODEL = ours
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    assert ours == lms_settings.DEFAULT_ENROLLMENTS_INTENTION_MODEL
+    assert getattr(lms_settings, "DEFAULT_ENROLLMENTS_REALIZATION_MODEL", None) is None

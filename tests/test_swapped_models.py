@@ -135,3 +135,19 @@ def test_foreign_keys_in_the_database_reference_the_hosts_tables():
 def test_migrations_match_the_swapped_models():
     """``makemigrations --check`` exits non-zero when a migration would hard-code the bundled models."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_intention_and_realization_models_are_the_apps_own_unless_both_settings_name_others(settings):
+    from django.core.checks import run_checks  # noqa: PLC0415
+
+    from default_enrollments.models import get_intention_model, get_realization_model  # noqa: PLC0415
+
+    assert get_intention_model() is DefaultEnterpriseEnrollmentIntention
+    assert get_realization_model() is DefaultEnterpriseEnrollmentRealization
+    assert not [error for error in run_checks() if error.id == "default_enrollments.E006"]
+
+    settings.DEFAULT_ENROLLMENTS_INTENTION_MODEL = "alt_host.Organization"  # one without the other
+
+    (error,) = [error for error in run_checks() if error.id == "default_enrollments.E006"]
+    assert "DEFAULT_ENROLLMENTS_REALIZATION_MODEL" in error.msg
+    assert "alt_host.Organization" in error.msg

@@ -41,11 +41,15 @@ class DefaultEnrollmentIntentionInline(admin.TabularInline):
 
 def attach_intentions_inline(site: admin.AdminSite = admin.site) -> bool:
     """
-    Append ``DefaultEnrollmentIntentionInline`` to the host's customer admin, if one is registered.
+    Append ``DefaultEnrollmentIntentionInline`` to the host's customer admin, if one is registered and the
+    intention model is the app's own.
 
     The host's admin module is imported first when autodiscovery has not reached it yet, so the
     order of INSTALLED_APPS does not matter. Returns whether an admin was found. Idempotent.
     """
+    if Intention._meta.swapped:
+        # The intentions are the host's own (edx-enterprise's), and so is its inline for them.
+        return False
     try:
         customer_model = get_enterprise_customer_model()
     except (LookupError, ValueError):

@@ -18,9 +18,10 @@ from default_enrollments.admin.common import (
     djangoql_search,
     link,
 )
-from default_enrollments.models import DefaultEnterpriseEnrollmentRealization
+from default_enrollments.models import get_realization_model
 
-Realization = DefaultEnterpriseEnrollmentRealization
+# Ours, or edx-enterprise's (which has no admin of its own for it).
+Realization = get_realization_model()
 
 
 @admin.register(Realization)

@@ -16,6 +16,7 @@ from default_enrollments.catalog import get_catalog
 from default_enrollments.catalog.resolution import resolve
 from default_enrollments.data import Reason, Resolution, ResolvedIntention
 from default_enrollments.exceptions import CatalogError
+from default_enrollments.keys import stored_content_type
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def resolved_intentions(
         intention.uuid: ResolvedIntention(
             uuid=intention.uuid,
             content_key=intention.content_key,
-            content_type=getattr(intention, "content_type", ""),
+            content_type=stored_content_type(intention),
             enterprise_customer_uuid=intention.enterprise_customer_id,
             created=getattr(intention, "created", None),
             modified=getattr(intention, "modified", None),

@@ -13,6 +13,11 @@ from default_enrollments.conf import (
     COURSE_ENROLLMENT_MODEL_SETTING,
     CUSTOMER_MODEL_SETTING,
     CUSTOMER_USER_MODEL_SETTING,
+    EDX_ENTERPRISE_ONE_TO_ONE_MIGRATION,
+    INTENTION_MODEL_SETTING,
+    REALIZATION_MODEL_SETTING,
+    app_model_label,
+    app_models_swapped,
     host_model_label,
     intentions_related_name,
 )
@@ -28,6 +33,21 @@ COURSE_ENROLLMENT_MODEL = host_model_label(COURSE_ENROLLMENT_MODEL_SETTING)
 HISTORY_DATE_INDEX = getattr(settings, "SIMPLE_HISTORY_DATE_INDEX", True) is True
 
 
+def swapped_app_models_dependencies() -> list:
+    """
+    When the intention and realization models are another app's, that app's migrations run first. For
+    edx-enterprise, ``swappable_dependency`` would name its first migration, where the realization is not yet
+    one-to-one with the enrollment: depend on the migration that makes it so (4.32.0) instead.
+    """
+    if not app_models_swapped():
+        return []
+    label = app_model_label(INTENTION_MODEL_SETTING)
+    if label.split(".")[0] == EDX_ENTERPRISE_ONE_TO_ONE_MIGRATION[0]:
+        return [EDX_ENTERPRISE_ONE_TO_ONE_MIGRATION]
+    return [migrations.swappable_dependency(label), migrations.swappable_dependency(
+        app_model_label(REALIZATION_MODEL_SETTING))]
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -36,6 +56,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(COURSE_ENROLLMENT_MODEL),
         migrations.swappable_dependency(CUSTOMER_MODEL),
+        *swapped_app_models_dependencies(),
     ]
 
     operations = [
@@ -51,6 +72,7 @@ class Migration(migrations.Migration):
                 ('enterprise_customer', models.ForeignKey(help_text='The customer whose learners are enrolled.', on_delete=django.db.models.deletion.CASCADE, related_name=intentions_related_name(), to=CUSTOMER_MODEL)),
             ],
             options={
+                'swappable': INTENTION_MODEL_SETTING,
                 'verbose_name': 'default enrollment intention',
                 'ordering': ['enterprise_customer_id', 'content_key', 'uuid'],
             },
@@ -65,6 +87,7 @@ class Migration(migrations.Migration):
                 ('realized_enrollment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='default_enrollment_realization', to=COURSE_ENROLLMENT_MODEL)),
             ],
             options={
+                'swappable': REALIZATION_MODEL_SETTING,
                 'verbose_name': 'default enrollment realization',
                 'ordering': ['created', 'id'],
             },

@@ -4,6 +4,7 @@ One intention per customer and key whatever the letter case: ``edX+DemoX`` and `
 Before the constraint is added, existing case-duplicates are looked for and listed, so ``migrate`` stops with a
 message naming them instead of failing on the index midway. Databases that cannot index expressions (MariaDB)
 get no constraint (their ``_ci`` collations already refuse case variants), so they are not searched either.
+When the intention model is swapped (edx-enterprise's), this migration does nothing: that table is not ours.
 """
 import django.db.models.functions.text
 from django.core.management.base import CommandError
@@ -43,6 +44,8 @@ def refuse_case_duplicates(apps, schema_editor) -> None:
     if not connection.features.supports_expression_indexes:
         return
     intention_model = apps.get_model("default_enrollments", "DefaultEnterpriseEnrollmentIntention")
+    if intention_model._meta.swapped:
+        return
     duplicates = case_duplicates(intention_model, connection.alias)
     if not duplicates:
         return

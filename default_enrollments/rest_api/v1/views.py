@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from default_enrollments import api
 from default_enrollments.data import Reason
-from default_enrollments.models import DefaultEnterpriseEnrollmentIntention
+from default_enrollments.models import get_intention_model
 from default_enrollments.rest_api.v1.authentication import authentication_classes
 from default_enrollments.rest_api.v1.permissions import (
     IsCustomerAdminForIntention,
@@ -118,7 +118,7 @@ class DefaultEnterpriseEnrollmentIntentionViewSet(viewsets.ReadOnlyModelViewSet)
     schema = AutoSchema()
 
     def get_queryset(self):
-        return DefaultEnterpriseEnrollmentIntention.objects.order_by("content_key", "uuid")
+        return get_intention_model().available_objects.order_by("content_key", "uuid")
 
     def requested_customer_uuid(self, *, required: bool = True) -> UUID | None:
         raw = self.request.query_params.get("enterprise_customer_uuid")
