@@ -8,7 +8,7 @@ Three gates, checked at the start of realizing a learner (login, link, task and 
 - a per-customer opt-out (``CustomerOptOut`` rows, managed in the admin).
 
 The switch is read through waffle, which caches it; the opt-out costs one indexed query per realization.
-See docs/decisions/0012-run-time-gates-and-switches.rst.
+See docs/decisions/0012-run-time-gates-and-lms-defaults.rst.
 """
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ from uuid import UUID
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Model, Q
+from django.db.models import Count, Model, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,28 +32,13 @@ from default_enrollments import api
 from default_enrollments.admin.actions import enroll_now
 from default_enrollments.data import ResolvedIntention
 from default_enrollments.membership import MEMBERSHIP
-from default_enrollments.models import (
-    BackfillRun,
-    DefaultEnterpriseEnrollmentIntention,
-    DefaultEnterpriseEnrollmentRealization,
-    get_enterprise_customer_model,
-)
+from default_enrollments.models import BackfillRun, get_enterprise_customer_model, get_realization_model
 
 CHART_DAYS = 30
 CHART_WIDTH, CHART_HEIGHT, CHART_PADDING = 600, 160, 20
 OVERVIEW_URL_NAME = "default_enrollments_customer_overview"
 ENROLL_NOW_URL_NAME = "default_enrollments_customer_enroll_now"
 RECENT_RUNS = 5
-
-
-def get_intention_model() -> type[Model]:
-    """The intention model in use (one place to change when the intention tables become swappable)."""
-    return DefaultEnterpriseEnrollmentIntention
-
-
-def get_realization_model() -> type[Model]:
-    """The realization model in use (see ``get_intention_model``)."""
-    return DefaultEnterpriseEnrollmentRealization
 
 
 def overview_url(enterprise_customer_uuid: UUID | str, site: admin.AdminSite = admin.site) -> str:
@@ -103,13 +89,13 @@ class ChartBar:
 
 
 def intention_rows(enterprise_customer_uuid, linked: int) -> list[IntentionRow]:
-    """The customer's live intentions with realization counts (one query) and resolved runs (one catalog batch)."""
+    """
+    The customer's live intentions with their realization counts (one query; the realizations are counted by
+    field lookups, so edx-enterprise's tables count alike) and resolved runs (one catalog batch).
+    """
     intentions = list(
-        get_intention_model().objects.filter(enterprise_customer_id=enterprise_customer_uuid)
-        .annotate(
-            realized=Count("realizations", distinct=True),
-            realized_linked=Count("realizations", filter=_of_linked_learners("realizations__"), distinct=True),
-        )
+        api.live_intentions(enterprise_customer_uuid)
+        .annotate(realized=_realization_count(), realized_linked=_realization_count(_of_linked_learners("")))
         .order_by("content_key")
     )
     resolved = api.resolved_intentions(intentions, with_catalogs=False) if intentions else {}
@@ -123,6 +109,15 @@ def intention_rows(enterprise_customer_uuid, linked: int) -> list[IntentionRow]:
         )
         for intention in intentions
     ]
+
+
+def _realization_count(condition: Q | None = None) -> Coalesce:
+    """The number of realizations of the outer intention (meeting ``condition``), as a subquery."""
+    rows = get_realization_model()._default_manager.filter(intended_enrollment=OuterRef("pk"))
+    if condition is not None:
+        rows = rows.filter(condition)
+    count = rows.order_by().values("intended_enrollment").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(count), 0)
 
 
 def _of_linked_learners(prefix: str) -> Q:
@@ -141,7 +136,7 @@ def realizations_per_day(enterprise_customer_uuid, *, days: int = CHART_DAYS, no
     today = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
     starts = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
     bounds = [*starts, today + timedelta(days=1)]
-    counts = get_realization_model().objects.filter(
+    counts = get_realization_model()._default_manager.filter(
         intended_enrollment__enterprise_customer_id=enterprise_customer_uuid, created__gte=bounds[0]
     ).aggregate(
         **{
