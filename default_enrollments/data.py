@@ -138,6 +138,9 @@ class Eligibility:
     eligible: bool
     mode: str | None = None
     reason: Reason | None = None
+    #: The subscription license that pays for the seat, when the policy knows it; the writer records it with
+    #: the enrollment, in the same transaction.
+    license_uuid: UUID | None = None
 
 
 @dataclass(frozen=True)

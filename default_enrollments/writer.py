@@ -26,6 +26,7 @@ from default_enrollments.data import (
 )
 from default_enrollments.decision import STATUS_FOR_ACTION, decide, is_audit_mode
 from default_enrollments.exceptions import EnrollmentError
+from default_enrollments.fulfillment import complete_enterprise_enrollments, new_enterprise_enrollment_fields
 from default_enrollments.membership import is_member
 from default_enrollments.models import (
     get_enterprise_course_enrollment_model,
@@ -150,7 +151,8 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
         return outcome_for_decision(user, customer_user, intention, evaluation, decision)
     try:
         with transaction.atomic(savepoint=savepoint):
-            get_enrollment_backend().enroll(user, run_key, decision.mode)
+            get_enrollment_backend().enroll(user, run_key, decision.mode,
+                                               enterprise_customer_uuid=customer_user.enterprise_customer_id)
             enterprise_enrollment_pk = facts.enterprise_enrollments.get(run_key.lower())
             if enterprise_enrollment_pk is None:
                 enterprise_enrollment_pk = _create_enterprise_enrollment(locked, run_key)
@@ -162,6 +164,8 @@ def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluati
                 get_realization_model()._default_manager.create(
                     realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.uuid
                 )
+            license_uuid = evaluation.eligibility.license_uuid if evaluation.eligibility else None
+            complete_enterprise_enrollments({enterprise_enrollment_pk: license_uuid})
     except EnrollmentError as exc:
         # The LMS's words may carry the username, the email or its whole answer: the log and the outcome get
         # the ids and the error's class only.
@@ -244,7 +248,9 @@ def _create_enterprise_enrollment(locked_customer_user: Model, run_key: str):
     manager = get_enterprise_course_enrollment_model()._default_manager
     try:
         with transaction.atomic():
-            return manager.create(enterprise_customer_user=locked_customer_user, course_id=run_key).pk
+            return manager.create(
+                enterprise_customer_user=locked_customer_user, course_id=run_key, **new_enterprise_enrollment_fields()
+            ).pk
     except IntegrityError:
         return manager.filter(enterprise_customer_user=locked_customer_user, course_id=run_key).values_list(
             "pk", flat=True

@@ -39,7 +39,7 @@ class CountingEnrollmentBackend(ReferenceEnrollmentBackend):
         with cls._lock:
             cls.enroll_calls = Counter()
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         with self._lock:
             type(self).enroll_calls[course_run_key] += 1
         super().enroll(user, course_run_key, mode)
@@ -50,7 +50,7 @@ class RefusingEnrollmentBackend(ReferenceEnrollmentBackend):
 
     refused: set[str] = set()
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         super().enroll(user, course_run_key, mode)  # writes first: the refusal must roll it back
         if course_run_key in self.refused:
             raise EnrollmentError(f"{course_run_key} is full")

@@ -34,7 +34,7 @@ class GivingUpEnrollmentBackend(ReferenceEnrollmentBackend):
 
     give_up_on: set[str] = set()
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         super().enroll(user, course_run_key, mode)
         if course_run_key in self.give_up_on:
             with connection.cursor() as cursor:
@@ -45,7 +45,7 @@ class GivingUpEnrollmentBackend(ReferenceEnrollmentBackend):
 class HostWritesEnterpriseEnrollment(ReferenceEnrollmentBackend):
     """An LMS whose own enrollment code also writes the enterprise enrollment (in the same transaction)."""
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         super().enroll(user, course_run_key, mode)
         model = get_enterprise_course_enrollment_model()
         for customer_user in get_enterprise_customer_user_model()._default_manager.filter(user_id=user.pk):
@@ -99,7 +99,7 @@ def test_an_enterprise_enrollment_the_host_wrote_meanwhile_is_reused(world, sett
 class CollidingEnrollmentBackend(ReferenceEnrollmentBackend):
     """An LMS whose enrollment write hits a unique constraint and leaves nothing behind."""
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         raise IntegrityError("duplicate key value violates unique constraint")
 
 
@@ -139,7 +139,7 @@ def test_a_collision_with_an_enrollment_that_is_there_stays_already_enrolled(wor
 class OutspokenEnrollmentBackend(ReferenceEnrollmentBackend):
     """An LMS whose refusal names the learner and quotes its whole answer, as edx-platform's errors can."""
 
-    def enroll(self, user, course_run_key: str, mode: str) -> None:
+    def enroll(self, user, course_run_key: str, mode: str, **kwargs) -> None:
         raise EnrollmentError(
             f"{user.username} <{user.email}> cannot enroll in {course_run_key}: {{'user': '{user.email}', ...}}"
         )

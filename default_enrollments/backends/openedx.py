@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.utils.translation import gettext as _
 
@@ -42,7 +43,9 @@ def _load_platform() -> tuple[ModuleType, ModuleType]:
 class OpenEdxEnrollmentBackend(EnrollmentBackend):
     """Creates, reactivates and upgrades LMS enrollments with ``enrollments.api`` (the same calls the LMS uses)."""
 
-    def enroll(self, user: AbstractBaseUser, course_run_key: str, mode: str) -> None:
+    def enroll(
+        self, user: AbstractBaseUser, course_run_key: str, mode: str, *, enterprise_customer_uuid: UUID | None = None
+    ) -> None:
         api, errors = _load_platform()
         username = user.username
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 class ReferenceEnrollmentBackend(EnrollmentBackend):
     """Reads and writes ``default_enrollments_reference.CourseEnrollment``."""
 
-    def enroll(self, user: AbstractBaseUser, course_run_key: str, mode: str) -> None:
+    def enroll(
+        self, user: AbstractBaseUser, course_run_key: str, mode: str, *, enterprise_customer_uuid: UUID | None = None
+    ) -> None:
         if not getattr(user, "is_active", True):
             raise EnrollmentError(f"user {user.pk} is inactive and cannot be enrolled in {course_run_key}")
         enrollment, created = CourseEnrollment.objects.get_or_create(
