@@ -107,10 +107,10 @@ DEFAULTS: dict[str, Any] = {
     # .. setting_description: Seconds of wall clock for one license-manager exchange (connect, headers and body);
     #   a call made without a caller's deadline may spend twice this (one retry).
     "LICENSE_MANAGER_TIMEOUT": 3.0,
-    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_MANAGER_MAX_RESPONSE_BYTES']
+    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_MAX_RESPONSE_BYTES']
     # .. setting_default: 1048576
     # .. setting_description: A license-manager answer larger than this is refused.
-    "LICENSE_MANAGER_MAX_RESPONSE_BYTES": 1024 * 1024,
+    "LICENSE_MAX_RESPONSE_BYTES": 1024 * 1024,
     # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_CACHE_TIMEOUT']
     # .. setting_default: 60
     # .. setting_description: Seconds one learner's licenses for one customer are kept in the Django cache

@@ -7,7 +7,7 @@ plan (active, current, expiration, catalog). The learner-scoped endpoints read t
 JWT and cannot answer for a backend service (docs/decisions/0017).
 
 Every exchange (the OAuth2 token too, shared with the catalog client) ends within ``LICENSE_MANAGER_TIMEOUT``
-seconds or the caller's deadline, whichever comes first, and reads at most ``LICENSE_MANAGER_MAX_RESPONSE_BYTES``
+seconds or the caller's deadline, whichever comes first, and reads at most ``LICENSE_MAX_RESPONSE_BYTES``
 (``catalog.http``). The email goes out in the query string only: it is never in a log line, a message, an error
 (no chained exception carries the URL) or a cache key.
 """
@@ -238,7 +238,7 @@ def _exchange_deadline(deadline: float) -> float:
 
 
 def _max_bytes() -> int:
-    return max(1, int(app_settings.LICENSE_MANAGER_MAX_RESPONSE_BYTES))
+    return max(1, int(app_settings.LICENSE_MAX_RESPONSE_BYTES))
 
 
 def _without_fragment(url: str) -> str:

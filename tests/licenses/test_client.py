@@ -178,7 +178,7 @@ def test_a_next_link_off_the_origin_refuses_the_answer(http, next_url):
 
 
 def test_an_oversized_answer_is_refused(http, settings):
-    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "LICENSE_MANAGER_MAX_RESPONSE_BYTES": 1000}
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "LICENSE_MAX_RESPONSE_BYTES": 1000}
     http.get(LOOKUP, json=page([a_license() for _ in range(10)]))
 
     with pytest.raises(LicenseManagerResponseError):
