@@ -24,6 +24,7 @@ from default_enrollments.conf import (
     DEFAULTS,
     HOST_FALLBACKS,
     IMPORT_STRINGS,
+    LICENSE_MANAGER_HOST_SETTING,
     REFERENCE_ENROLLMENT_BACKEND,
     SETTINGS_NAME,
     app_model_label,
@@ -57,6 +58,8 @@ OWN_MODEL_SETTINGS = ("DEFAULT_ENROLLMENTS_INTENTION_MODEL", "DEFAULT_ENROLLMENT
 
 HTTP_CATALOG_CLIENT = "default_enrollments.catalog.client.EnterpriseCatalogApiClient"
 CATALOG_CREDENTIALS = ("CATALOG_API_URL", "OAUTH2_PROVIDER_URL", "OAUTH2_CLIENT_ID", "OAUTH2_CLIENT_SECRET")
+LICENSE_POLICY = "default_enrollments.licenses.policy.subscription_license_policy"
+LICENSE_MANAGER_CREDENTIALS = ("LICENSE_MANAGER_API_URL", *CATALOG_CREDENTIALS[1:])
 
 
 def _configured() -> dict[str, Any]:
@@ -72,6 +75,8 @@ def _value(name: str) -> Any:
         value = getattr(settings, HOST_FALLBACKS[name], None)
     if value is None and name == "CATALOG_API_URL":
         value = getattr(settings, "ENTERPRISE_CATALOG_INTERNAL_ROOT_URL", None)
+    if value is None and name == "LICENSE_MANAGER_API_URL":
+        value = getattr(settings, LICENSE_MANAGER_HOST_SETTING, None)
     return value
 
 
@@ -215,6 +220,33 @@ def check_catalog_credentials(app_configs=None, **kwargs) -> list[CheckMessage]:
     ]
 
 
+def check_license_manager_credentials(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """W003: the subscription-license policy is chosen but license-manager's URL or the OAuth2 credentials are
+    missing: every paid seat would wait for license-manager ("license_manager_unavailable") and nobody would be
+    enrolled."""
+    policy = _value("ELIGIBILITY_POLICY")
+    try:
+        chosen = import_string(policy) if isinstance(policy, str) else policy
+        license_policy = import_string(LICENSE_POLICY)
+    except Exception:  # noqa: BLE001 (E002 reports a path that does not import)
+        return []
+    if chosen is not license_policy:
+        return []
+    missing = [name for name in LICENSE_MANAGER_CREDENTIALS if not _value(name)]
+    if not missing:
+        return []
+    return [
+        Warning(
+            _("The subscription-license policy is chosen but %(keys)s is not set: license-manager cannot be asked "
+              "and nobody is enrolled.")
+            % {"keys": ", ".join(missing)},
+            hint=_("Set them in %(setting)s, or the LMS's %(url)s and ENTERPRISE_BACKEND_SERVICE_EDX_OAUTH2_*.")
+            % {"setting": SETTINGS_NAME, "url": LICENSE_MANAGER_HOST_SETTING},
+            id="default_enrollments.W003",
+        )
+    ]
+
+
 def check_jwt_key_set(app_configs=None, **kwargs) -> list[CheckMessage]:
     """W002: the host configures JWT authentication but has no asymmetric public key set, so the API answers
     every JWT caller 401 (only signatures verified by a public key count; docs/decisions/0009)."""
@@ -261,6 +293,7 @@ ALL_CHECKS = (
     check_enrollment_backend_app,
     check_host_models,
     check_catalog_credentials,
+    check_license_manager_credentials,
     check_jwt_key_set,
     check_own_model_settings,
 )

@@ -96,6 +96,26 @@ DEFAULTS: dict[str, Any] = {
     # .. setting_default: 'default'
     # .. setting_description: The Django cache (an alias of ``CACHES``) that keeps catalog answers.
     "CACHE_ALIAS": "default",
+    # Subscription licenses (the ``licenses.policy.subscription_license_policy`` eligibility policy)
+    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_MANAGER_API_URL']
+    # .. setting_default: None
+    # .. setting_description: license-manager's API root. None: the LMS's ``LICENSE_MANAGER_URL`` followed by
+    #   ``/api/v1/``. The client authenticates with the same OAuth2 credentials as the catalog client.
+    "LICENSE_MANAGER_API_URL": None,
+    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_MANAGER_TIMEOUT']
+    # .. setting_default: 3.0
+    # .. setting_description: Seconds of wall clock for one license-manager exchange (connect, headers and body);
+    #   a call made without a caller's deadline may spend twice this (one retry).
+    "LICENSE_MANAGER_TIMEOUT": 3.0,
+    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_MAX_RESPONSE_BYTES']
+    # .. setting_default: 1048576
+    # .. setting_description: A license-manager answer larger than this is refused.
+    "LICENSE_MAX_RESPONSE_BYTES": 1024 * 1024,
+    # .. setting_name: DEFAULT_ENROLLMENTS['LICENSE_CACHE_TIMEOUT']
+    # .. setting_default: 60
+    # .. setting_description: Seconds one learner's licenses for one customer are kept in the Django cache
+    #   (``CACHE_ALIAS``). Short: a license activated or revoked counts from the next login after it expires.
+    "LICENSE_CACHE_TIMEOUT": 60,
     # Decisions
     # .. setting_name: DEFAULT_ENROLLMENTS['MODE_PRIORITY']
     # .. setting_default: ['verified', 'professional', 'no-id-professional', 'audit', 'honor',
@@ -148,6 +168,9 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_PERMISSION": None,  # dotted path to callable(request, enterprise_customer_uuid) -> bool
 }
 
+#: The LMS setting naming license-manager's root URL (the one edx-platform and enterprise services read).
+LICENSE_MANAGER_HOST_SETTING = "LICENSE_MANAGER_URL"
+
 # Keys whose value is a dotted path that is imported when read.
 IMPORT_STRINGS = {"CATALOG_CLIENT", "ELIGIBILITY_POLICY", "ENROLLMENT_BACKEND", "ADMIN_PERMISSION"}
 
@@ -188,6 +211,8 @@ class AppSettings:
             value = getattr(settings, HOST_FALLBACKS[name], None)
         if value is None and name == "CATALOG_API_URL":
             value = _catalog_url_from_host()
+        if value is None and name == "LICENSE_MANAGER_API_URL":
+            value = license_manager_url_from_host()
         if name in IMPORT_STRINGS and isinstance(value, str):
             value = _import(name, value)
         # Kept as an instance attribute: later reads (the login path makes many) skip __getattr__.
@@ -225,6 +250,14 @@ def _catalog_url_from_host() -> str | None:
     return root.rstrip("/") + "/api/v1/"
 
 
+def license_manager_url_from_host() -> str | None:
+    """The LMS's ``LICENSE_MANAGER_URL`` (the service's root) as an API root, or None where it is not set."""
+    root = getattr(settings, LICENSE_MANAGER_HOST_SETTING, None)
+    if not isinstance(root, str) or not root:
+        return None
+    return root.rstrip("/") + "/api/v1/"
+
+
 def _import(name: str, dotted_path: str) -> Any:
     try:
         return import_string(dotted_path)
@@ -237,7 +270,8 @@ app_settings = AppSettings()
 
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
     if setting in (
-        SETTINGS_NAME, PLATFORM_DEFAULTS_SETTING, *HOST_FALLBACKS.values(), "ENTERPRISE_CATALOG_INTERNAL_ROOT_URL"
+        SETTINGS_NAME, PLATFORM_DEFAULTS_SETTING, *HOST_FALLBACKS.values(), "ENTERPRISE_CATALOG_INTERNAL_ROOT_URL",
+        LICENSE_MANAGER_HOST_SETTING,
     ):
         app_settings.reload()
 

@@ -58,10 +58,20 @@ class Reason(StrEnum):
     TIME_BUDGET_EXHAUSTED = "time_budget_exhausted"
     WRITE_NOT_CONFIRMED = "write_not_confirmed"  # the database refused a write and the enrollment is not there
     INTERNAL_ERROR = "internal_error"  # an unexpected error while realizing this learner; logged with the ids
+    # The subscription-license policy (``licenses.policy``):
+    NO_LICENSE = "no_license"  # no activated license of a current plan (none, revoked, expired)
+    LICENSE_NOT_ACTIVATED = "license_not_activated"  # a license is assigned but the learner has not activated it
+    LICENSE_NOT_FOR_RUN = "license_not_for_run"  # the catalogs of the learner's licenses lack the run
+    LICENSE_MANAGER_UNAVAILABLE = "license_manager_unavailable"  # license-manager could not be asked
 
 
 #: Reasons that say "ask again later", not "this intention cannot be realized": reported as failures.
-TRANSIENT_REASONS = frozenset({Reason.CATALOG_UNAVAILABLE, Reason.TIME_BUDGET_EXHAUSTED, Reason.WRITE_NOT_CONFIRMED})
+TRANSIENT_REASONS = frozenset({
+    Reason.CATALOG_UNAVAILABLE,
+    Reason.TIME_BUDGET_EXHAUSTED,
+    Reason.WRITE_NOT_CONFIRMED,
+    Reason.LICENSE_MANAGER_UNAVAILABLE,
+})
 
 #: What each reason means, in the words the validate command, the admin and the API show. ``{run}`` is the
 #: run's key and ``{customer}`` the customer's uuid; reasons about the key itself carry the resolver's message.
@@ -80,6 +90,13 @@ REASON_MESSAGES: Mapping[Reason, str] = MappingProxyType({
     Reason.WRITE_NOT_CONFIRMED: _("the database refused the enrollment in run {run} and it is not there; tried again "
                                   "later"),
     Reason.INTERNAL_ERROR: _("an unexpected error stopped the realization; see the log for its traceback"),
+    Reason.NO_LICENSE: _("the learner holds no activated subscription license of a current plan of customer "
+                         "{customer}"),
+    Reason.LICENSE_NOT_ACTIVATED: _("the learner's subscription license is assigned but not activated yet; run {run} "
+                                    "waits for its activation"),
+    Reason.LICENSE_NOT_FOR_RUN: _("run {run} is not in the catalog of any subscription license the learner holds"),
+    Reason.LICENSE_MANAGER_UNAVAILABLE: _("license-manager could not say which subscription licenses the learner "
+                                          "holds; tried again later"),
 })
 
 

@@ -20,3 +20,15 @@ class CatalogUnavailable(CatalogError):
 class CatalogResponseError(CatalogError):
     """The catalog answered, but not with the JSON shape its API promises."""
 
+
+
+class LicenseManagerError(DefaultEnrollmentsError):
+    """license-manager could not be asked about a learner's subscription licenses, or its answer was unreadable."""
+
+
+class LicenseManagerUnavailable(LicenseManagerError):
+    """license-manager is not configured, did not answer in time, refused the connection or answered an error."""
+
+
+class LicenseManagerResponseError(LicenseManagerError):
+    """license-manager answered, but not with the JSON shape its API promises (or with more than allowed)."""

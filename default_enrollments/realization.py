@@ -28,7 +28,7 @@ from default_enrollments.data import (
     Reason,
 )
 from default_enrollments.decision import decide, is_audit_mode
-from default_enrollments.exceptions import CatalogError
+from default_enrollments.exceptions import CatalogError, LicenseManagerError
 from default_enrollments.models import get_enterprise_course_enrollment_model
 from default_enrollments.writer import lowercase_keys, outcome_for_decision, write
 
@@ -88,17 +88,21 @@ def evaluate_intentions(
 def _ask_eligibility(
     user: AbstractBaseUser, customer_user: Model, runs: list, *, deadline: float | None
 ) -> dict[str, Eligibility]:
-    """The policy's answers (lowercased run keys); a catalog outage makes every run "ask again later"."""
+    """
+    The policy's answers (lowercased run keys); a catalog or license-manager outage makes every run "ask again
+    later", and nothing is written for them.
+    """
     if not runs:
         return {}
     try:
         answers = app_settings.ELIGIBILITY_POLICY(user, customer_user.enterprise_customer_id, runs, deadline=deadline)
-    except CatalogError as exc:
+    except (CatalogError, LicenseManagerError) as exc:
+        reason = Reason.CATALOG_UNAVAILABLE if isinstance(exc, CatalogError) else Reason.LICENSE_MANAGER_UNAVAILABLE
         logger.warning(
             "eligibility not decided user=%s customer=%s runs=%s reason=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, len(runs), Reason.CATALOG_UNAVAILABLE, exc,
+            user.pk, customer_user.enterprise_customer_id, len(runs), reason, exc,
         )
-        unavailable = Eligibility(eligible=False, reason=Reason.CATALOG_UNAVAILABLE)
+        unavailable = Eligibility(eligible=False, reason=reason)
         return {run.course_run_key.lower(): unavailable for run in runs}
     return lowercase_keys(answers)
 
