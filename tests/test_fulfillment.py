@@ -93,6 +93,18 @@ def test_a_refused_enrollment_leaves_neither_the_enrollment_nor_the_fulfillment(
     assert sources(learner) == [(DEMO_RUN, SOURCE_SLUG)]
 
 
+def test_a_policy_answer_that_names_no_real_license_fails_and_writes_nothing(world):
+    """A license that is not a UUID cannot be recorded: the enrollment it would pay for is not written either."""
+    learner = world.learner()
+    grant(learner, "not-a-license")
+
+    outcomes = api.realize_default_enrollments(learner)
+
+    assert {(o.status, o.detail) for o in outcomes} == {(OutcomeStatus.FAILED, "ValueError")}
+    assert nothing_written(learner)
+    assert fulfillments(learner) == []
+
+
 def test_a_learner_without_a_license_gets_nothing(world, client):
     learner = world.learner()
 
