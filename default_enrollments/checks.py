@@ -25,11 +25,13 @@ from default_enrollments.conf import (
     HOST_FALLBACKS,
     IMPORT_STRINGS,
     LICENSE_MANAGER_HOST_SETTING,
+    LICENSED_ENROLLMENT_MODEL_SETTING,
     REFERENCE_ENROLLMENT_BACKEND,
     SETTINGS_NAME,
     app_model_label,
     host_model_label,
     known_keys,
+    licensed_enrollment_model_label,
 )
 
 TAG = "default_enrollments"
@@ -46,6 +48,12 @@ HOST_MODEL_FIELDS: dict[str, tuple[str, ...]] = {
         "saved_for_later",
     ),
 }
+
+#: The fields of the license fulfillment model the app reads and writes, and of the enrollment's source.
+LICENSED_ENROLLMENT_FIELDS = ("enterprise_course_enrollment", "license_uuid", "is_revoked")
+SOURCE_FIELDS = ("slug", "name")
+#: Eligibility policies that name the license paying for a seat, by the function's name (whichever module).
+LICENSE_POLICY_NAMES = ("subscription_license_policy",)
 
 #: Enrollment backends that work only with an app of their own installed: dotted-path prefix -> app.
 BACKEND_APPS: dict[str, str] = {
@@ -287,6 +295,57 @@ def check_own_model_settings(app_configs=None, **kwargs) -> list[Error]:
     ]
 
 
+def check_license_fulfillment(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """
+    E007: the license fulfillment model setting names no installed model or one without the fields the app
+    writes, or the enterprise enrollment's ``source`` names a model without ``slug`` and ``name``: the first
+    licensed or realized enrollment would fail. W004: a license policy is chosen but the host keeps no license
+    fulfillment, so licenses pay for seats that no record ties to them (nor can a revocation find).
+    """
+    messages: list[CheckMessage] = []
+    label = licensed_enrollment_model_label()
+    if label:
+        try:
+            model = apps.get_model(label, require_ready=False)
+        except (LookupError, ValueError):
+            messages.append(_license_error(_("%(setting)s = %(label)r is not an installed model.")
+                                           % {"setting": LICENSED_ENROLLMENT_MODEL_SETTING, "label": label}))
+        else:
+            messages += _fields_error(model, LICENSED_ENROLLMENT_FIELDS, LICENSED_ENROLLMENT_MODEL_SETTING)
+    try:
+        enrollment_model = apps.get_model(host_model_label(COURSE_ENROLLMENT_MODEL_SETTING), require_ready=False)
+        source = enrollment_model._meta.get_field("source")
+    except Exception:  # noqa: BLE001 (E004 reports a model that does not resolve; a host without source has none)
+        source = None
+    if source is not None and source.is_relation:
+        messages += _fields_error(source.related_model, SOURCE_FIELDS, COURSE_ENROLLMENT_MODEL_SETTING)
+    policy = _value("ELIGIBILITY_POLICY")
+    if not label and isinstance(policy, str) and policy.rsplit(".", 1)[-1] in LICENSE_POLICY_NAMES:
+        messages.append(
+            Warning(
+                _("%(setting)s['ELIGIBILITY_POLICY'] names licenses, but the host keeps no license fulfillment: "
+                  "no license is recorded with the enrollments it pays for.") % {"setting": SETTINGS_NAME},
+                hint=_("Set %(model_setting)s to the host's license fulfillment model.")
+                % {"model_setting": LICENSED_ENROLLMENT_MODEL_SETTING},
+                id="default_enrollments.W004",
+            )
+        )
+    return messages
+
+
+def _fields_error(model, fields: tuple[str, ...], setting_name: str) -> list[CheckMessage]:
+    missing = _missing_fields(model, fields)
+    if not missing:
+        return []
+    return [_license_error(_("%(label)s (%(setting)s) lacks the fields the app writes: %(fields)s.")
+                           % {"label": model._meta.label, "setting": setting_name, "fields": ", ".join(missing)})]
+
+
+def _license_error(message: str) -> Error:
+    return Error(message, hint=_("See the README's host models: edx-enterprise's models and field names."),
+                 id="default_enrollments.E007")
+
+
 ALL_CHECKS = (
     check_known_keys,
     check_dotted_paths,
@@ -296,5 +355,6 @@ ALL_CHECKS = (
     check_license_manager_credentials,
     check_jwt_key_set,
     check_own_model_settings,
+    check_license_fulfillment,
 )
 

@@ -299,6 +299,27 @@ def host_model_label(setting_name: str) -> str:
     return getattr(settings, setting_name, None) or HOST_MODEL_DEFAULTS[setting_name]
 
 
+# The host's record that a subscription license pays for an enterprise enrollment (edx-enterprise's
+# ``LicensedEnterpriseCourseEnrollment``). Optional: a host without one records no license.
+LICENSED_ENROLLMENT_MODEL_SETTING = "DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL"
+REFERENCE_LICENSED_ENROLLMENT_MODEL = f"{REFERENCE_APP_LABEL}.LicensedEnterpriseCourseEnrollment"
+
+
+def licensed_enrollment_model_label() -> str | None:
+    """
+    The ``app_label.ModelName`` of the host's license fulfillment model, or None when the host keeps none.
+
+    Set to a label, that model; set to ``None`` or ``""``, none. Unset, the bundled model, but only beside the
+    bundled enterprise enrollment: a host with enrollments of its own is not made to keep licenses in the
+    bundled app's table (docs/decisions/0018).
+    """
+    if hasattr(settings, LICENSED_ENROLLMENT_MODEL_SETTING):
+        return getattr(settings, LICENSED_ENROLLMENT_MODEL_SETTING) or None
+    if host_model_label(COURSE_ENROLLMENT_MODEL_SETTING) == HOST_MODEL_DEFAULTS[COURSE_ENROLLMENT_MODEL_SETTING]:
+        return REFERENCE_LICENSED_ENROLLMENT_MODEL
+    return None
+
+
 # The app's own two models are swappable too: on an LMS whose edx-enterprise already has default enrollment
 # intentions (4.32+), the engine runs on edx-enterprise's tables. Unset means the app's own models.
 INTENTION_MODEL_SETTING = "DEFAULT_ENROLLMENTS_INTENTION_MODEL"

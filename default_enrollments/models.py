@@ -9,7 +9,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -30,6 +30,7 @@ from default_enrollments.conf import (
     app_model_label,
     host_model_label,
     intentions_related_name,
+    licensed_enrollment_model_label,
 )
 from default_enrollments.data import ContentType, Reason
 from default_enrollments.keys import MalformedKey, content_type_for_key
@@ -48,6 +49,24 @@ def get_enterprise_customer_user_model() -> type[models.Model]:
 def get_enterprise_course_enrollment_model() -> type[models.Model]:
     """The host's enterprise enrollment model (``DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL``)."""
     return apps.get_model(host_model_label(COURSE_ENROLLMENT_MODEL_SETTING), require_ready=False)
+
+
+def get_licensed_enrollment_model() -> type[models.Model] | None:
+    """
+    The host's license fulfillment model (``DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL``), or
+    None when the host keeps none: then no license is recorded.
+    """
+    label = licensed_enrollment_model_label()
+    return apps.get_model(label, require_ready=False) if label else None
+
+
+def get_enrollment_source_model() -> type[models.Model] | None:
+    """The model the host's enterprise enrollment names its ``source`` with, or None when it has no source."""
+    try:
+        field = get_enterprise_course_enrollment_model()._meta.get_field("source")
+    except FieldDoesNotExist:
+        return None
+    return field.related_model if field.is_relation else None
 
 
 def get_intention_model() -> type[models.Model]:

@@ -66,6 +66,7 @@ LMS_BASE = "lms.example.com"
 DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_MODEL = "enterprise.EnterpriseCustomer"
 DEFAULT_ENROLLMENTS_ENTERPRISE_CUSTOMER_USER_MODEL = "enterprise.EnterpriseCustomerUser"
 DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL = "enterprise.EnterpriseCourseEnrollment"
+DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL = "enterprise.LicensedEnterpriseCourseEnrollment"
 
 # Our plugin settings chose the Open edX enrollment backend; without edx-platform the reference LMS enrolls. They
 # also chose Celery (ASYNC); the suites here realize in-process, as the reference host does, unless a test says so.

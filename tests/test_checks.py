@@ -144,6 +144,47 @@ def test_a_host_model_that_lacks_fields_the_app_reads_is_an_error():
     assert "unenrolled_at" in errors[0].msg
 
 
+# --- license fulfillment and enrollment source ---------------------------------------------------------------
+
+LICENSED_MODEL = "DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL"
+LICENSE_POLICY = "my_lms.licenses.subscription_license_policy"
+
+
+def test_a_fulfillment_model_that_does_not_resolve_is_an_error():
+    with override_settings(**{LICENSED_MODEL: "nosuchapp.LicensedEnrollment"}):
+        errors = checks.check_license_fulfillment()
+
+    assert ids(errors) == ["default_enrollments.E007"]
+    assert "nosuchapp.LicensedEnrollment" in errors[0].msg
+
+
+def test_a_fulfillment_model_without_the_license_fields_is_an_error():
+    with override_settings(**{LICENSED_MODEL: "default_enrollments_reference.CourseEnrollment"}):
+        errors = checks.check_license_fulfillment()
+
+    assert ids(errors) == ["default_enrollments.E007"]
+    assert "enterprise_course_enrollment, license_uuid, is_revoked" in errors[0].msg
+
+
+def test_a_license_policy_on_a_host_that_keeps_no_fulfillment_is_a_warning(settings):
+    settings.DEFAULT_ENROLLMENTS = {**(settings.DEFAULT_ENROLLMENTS or {}), "ELIGIBILITY_POLICY": LICENSE_POLICY}
+    with override_settings(**{LICENSED_MODEL: None}):
+        warned = checks.check_license_fulfillment()
+    kept = checks.check_license_fulfillment()
+
+    assert ids(warned) == ["default_enrollments.W004"]
+    assert LICENSED_MODEL in warned[0].hint
+    assert kept == []
+
+
+def test_a_host_of_its_own_keeps_no_fulfillment_unless_it_names_a_model():
+    with override_settings(**ALT_HOST_MODELS):
+        assert checks.check_license_fulfillment() == []
+        from default_enrollments.models import get_licensed_enrollment_model  # noqa: PLC0415
+
+        assert get_licensed_enrollment_model() is None
+
+
 # --- catalog credentials ------------------------------------------------------------------------------------
 
 
@@ -252,7 +293,7 @@ def test_every_check_id_is_documented():
     readme = (ROOT / "docs" / "checks.rst").read_text()
     check_ids = set(re.findall(r'id="(default_enrollments\.[EW]\d{3})"', source))
 
-    assert len(check_ids) == 9
+    assert len(check_ids) == 11
     assert sorted(check_id for check_id in check_ids if check_id not in readme) == []
 
 

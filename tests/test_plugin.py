@@ -79,6 +79,10 @@ def test_plugin_settings_point_an_lms_at_edx_enterprise_models_and_the_lms_enrol
     assert (
         lms_settings.DEFAULT_ENROLLMENTS_ENTERPRISE_COURSE_ENROLLMENT_MODEL == "enterprise.EnterpriseCourseEnrollment"
     )
+    assert (
+        lms_settings.DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL
+        == "enterprise.LicensedEnterpriseCourseEnrollment"
+    )
     assert lms_settings.DEFAULT_ENROLLMENTS == {
         "ENROLLMENT_BACKEND": "default_enrollments.backends.openedx.OpenEdxEnrollmentBackend",
         "ASYNC": True,
@@ -115,6 +119,16 @@ def test_production_settings_refill_what_a_yaml_file_left_out(lms_settings):
         "ASYNC": True,
         "ADMIN_PERMISSION": ENTERPRISE_ADMIN_PERMISSION,
     }
+
+
+@pytest.mark.parametrize("chosen", [None, "my_lms.LicensedEnrollment"])
+def test_plugin_settings_keep_the_operators_fulfillment_model_even_none(lms_settings, chosen):
+    lms_settings.DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL = chosen
+
+    add_plugins(lms_settings.__name__, LMS, "common")
+
+    kept = lms_settings.DEFAULT_ENROLLMENTS_LICENSED_ENTERPRISE_COURSE_ENROLLMENT_MODEL
+    assert kept == chosen
 
 
 @pytest.mark.parametrize("chosen", [None, "my_lms.permissions.is_partner_admin"])

@@ -151,3 +151,26 @@ def test_the_intention_and_realization_models_are_the_apps_own_unless_both_setti
     (error,) = [error for error in run_checks() if error.id == "default_enrollments.E006"]
     assert "DEFAULT_ENROLLMENTS_REALIZATION_MODEL" in error.msg
     assert "alt_host.Organization" in error.msg
+
+
+@pytest.mark.django_db
+def test_a_host_without_source_or_fulfillment_models_gets_its_enrollments_completed_with_nothing(caplog):
+    """Its enterprise enrollment has no ``source`` and it names no fulfillment model: nothing is added, no error."""
+    from uuid import uuid4  # noqa: PLC0415
+
+    from default_enrollments.fulfillment import (  # noqa: PLC0415
+        complete_enterprise_enrollments,
+        new_enterprise_enrollment_fields,
+    )
+    from default_enrollments.models import get_enrollment_source_model, get_licensed_enrollment_model  # noqa: PLC0415
+
+    link = EnterpriseCustomerUserFactory(user_id=UserFactory().id)
+    enrollment = MembershipCourseEnrollment.objects.create(enterprise_customer_user=link, course_id="course-v1:a+b+c")
+
+    assert get_enrollment_source_model() is None
+    assert get_licensed_enrollment_model() is None
+    assert new_enterprise_enrollment_fields() == {}
+    complete_enterprise_enrollments({enrollment.pk: uuid4()})
+
+    assert "license not recorded" in caplog.text
+    assert not reference.LicensedEnterpriseCourseEnrollment.objects.exists()

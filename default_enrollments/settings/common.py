@@ -16,6 +16,7 @@ from default_enrollments.conf import (
     CUSTOMER_MODEL_SETTING,
     CUSTOMER_USER_MODEL_SETTING,
     INTENTION_MODEL_SETTING,
+    LICENSED_ENROLLMENT_MODEL_SETTING,
     OPENEDX_ENROLLMENT_BACKEND,
     PLATFORM_DEFAULTS_SETTING,
     REALIZATION_MODEL_SETTING,
@@ -28,6 +29,9 @@ OPENEDX_HOST_MODELS: dict[str, str] = {
     CUSTOMER_USER_MODEL_SETTING: "enterprise.EnterpriseCustomerUser",
     COURSE_ENROLLMENT_MODEL_SETTING: "enterprise.EnterpriseCourseEnrollment",
 }
+#: edx-enterprise's record of the license that pays for an enterprise enrollment. An operator may set the setting
+#: to None to record no license; only an unset setting gets this value.
+OPENEDX_LICENSED_ENROLLMENT_MODEL = "enterprise.LicensedEnterpriseCourseEnrollment"
 
 #: Who administers a customer in an LMS: edx-enterprise's ``enterprise_admin`` role assignments (edx-rbac).
 OPENEDX_ADMIN_PERMISSION = "default_enrollments.contrib.edx_enterprise.permissions.is_enterprise_admin"
@@ -68,6 +72,8 @@ def plugin_settings(settings: Any) -> None:
     for name, label in OPENEDX_HOST_MODELS.items():
         if not getattr(settings, name, None):
             setattr(settings, name, label)
+    if not hasattr(settings, LICENSED_ENROLLMENT_MODEL_SETTING):
+        setattr(settings, LICENSED_ENROLLMENT_MODEL_SETTING, OPENEDX_LICENSED_ENROLLMENT_MODEL)
 
     # The two are chosen together; an operator who set either one has chosen.
     chosen = any(getattr(settings, name, None) for name in EDX_ENTERPRISE_APP_MODELS)

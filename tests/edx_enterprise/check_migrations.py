@@ -37,7 +37,8 @@ def main() -> int:
         if missing:
             print(f"migrate left out {sorted(missing)}", file=sys.stderr)
             return 1
-        swapped_out = {t for t in tables if t.startswith("default_enrollments_reference_enterprise")}
+        swapped_out = {t for t in tables if t.startswith(("default_enrollments_reference_enterprisec",
+                                                          "default_enrollments_reference_licensed"))}
         if swapped_out:
             print(f"swapped-out reference models got tables: {sorted(swapped_out)}", file=sys.stderr)
             return 1

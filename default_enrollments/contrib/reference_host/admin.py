@@ -11,6 +11,8 @@ from default_enrollments.contrib.reference_host.models import (
     EnterpriseCourseEnrollment,
     EnterpriseCustomer,
     EnterpriseCustomerUser,
+    EnterpriseEnrollmentSource,
+    LicensedEnterpriseCourseEnrollment,
 )
 
 
@@ -34,11 +36,27 @@ class EnterpriseCustomerUserAdmin(admin.ModelAdmin):
 
 @admin.register(EnterpriseCourseEnrollment)
 class EnterpriseCourseEnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("id", "course_id", "enterprise_customer_user", "unenrolled", "saved_for_later", "created")
-    list_filter = ("unenrolled", "saved_for_later")
-    list_select_related = ("enterprise_customer_user",)
+    list_display = ("id", "course_id", "enterprise_customer_user", "source", "unenrolled", "saved_for_later", "created")
+    list_filter = ("unenrolled", "saved_for_later", "source")
+    list_select_related = ("enterprise_customer_user", "source")
     search_fields = ("course_id", "=enterprise_customer_user__user_id")
     raw_id_fields = ("enterprise_customer_user",)
+
+
+@admin.register(EnterpriseEnrollmentSource)
+class EnterpriseEnrollmentSourceAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "created")
+    search_fields = ("slug", "name")
+
+
+@admin.register(LicensedEnterpriseCourseEnrollment)
+class LicensedEnterpriseCourseEnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("id", "enterprise_course_enrollment", "license_uuid", "is_revoked", "modified")
+    list_filter = ("is_revoked",)
+    list_select_related = ("enterprise_course_enrollment",)
+    search_fields = ("=license_uuid", "enterprise_course_enrollment__course_id")
+    raw_id_fields = ("enterprise_course_enrollment",)
+    readonly_fields = ("uuid", "created", "modified")
 
 
 @admin.register(CourseEnrollment)

@@ -1,8 +1,10 @@
 """
-Reference host models: enterprise customer, learner link, enterprise enrollment, LMS enrollment.
+Reference host models: enterprise customer, learner link, enterprise enrollment and its source, license
+fulfillment, LMS enrollment.
 
 Each enterprise model is swappable through the setting named in its ``Meta.swappable``, exactly
-like ``auth.User``; when a host points the setting elsewhere, the table here is not created.
+like ``auth.User``; when a host points the setting elsewhere, the table here is not created. The enrollment
+source is not: it is reached through the enterprise enrollment's ``source`` field, whichever model that is.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from default_enrollments.conf import (
     COURSE_ENROLLMENT_MODEL_SETTING,
     CUSTOMER_MODEL_SETTING,
     CUSTOMER_USER_MODEL_SETTING,
+    LICENSED_ENROLLMENT_MODEL_SETTING,
     host_model_label,
 )
 
@@ -57,6 +60,19 @@ class EnterpriseCustomerUser(TimeStampedModel):
         return f"user {self.user_id} in {self.enterprise_customer_id}"
 
 
+class EnterpriseEnrollmentSource(TimeStampedModel):
+    """How an enterprise enrollment came to be (a slug per channel), as edx-enterprise's reporting reads it."""
+
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=30, unique=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class EnterpriseCourseEnrollment(TimeStampedModel):
     """The enterprise's record that one of its learners is enrolled in a course run."""
 
@@ -69,6 +85,7 @@ class EnterpriseCourseEnrollment(TimeStampedModel):
     saved_for_later = models.BooleanField(default=False)
     unenrolled = models.BooleanField(null=True, blank=True, default=None, db_index=True)
     unenrolled_at = models.DateTimeField(null=True, blank=True, default=None, db_index=True)
+    source = models.ForeignKey(EnterpriseEnrollmentSource, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
         swappable = COURSE_ENROLLMENT_MODEL_SETTING
@@ -77,6 +94,30 @@ class EnterpriseCourseEnrollment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.course_id} for {self.enterprise_customer_user_id}"
+
+
+class LicensedEnterpriseCourseEnrollment(TimeStampedModel):
+    """
+    The subscription license that pays for an enterprise enrollment. One per enrollment: a later license
+    replaces a revoked one on the same row, which ``is_revoked`` marks meanwhile.
+    """
+
+    uuid = models.UUIDField(unique=True, default=uuid4, editable=False)
+    enterprise_course_enrollment = models.OneToOneField(
+        host_model_label(COURSE_ENROLLMENT_MODEL_SETTING),
+        on_delete=models.CASCADE,
+        related_name="licensed_with",
+    )
+    license_uuid = models.UUIDField()
+    is_revoked = models.BooleanField(default=False)
+
+    class Meta:
+        swappable = LICENSED_ENROLLMENT_MODEL_SETTING
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        state = " (revoked)" if self.is_revoked else ""
+        return f"license {self.license_uuid} for {self.enterprise_course_enrollment_id}{state}"
 
 
 class CourseEnrollment(TimeStampedModel):
