@@ -176,6 +176,8 @@ class CatalogServer:
     next_root: str | None = None
     # Fields that replace those of every content-metadata page (``count``, ``next``, …), whatever their shape.
     page_fields: dict[str, Any] = field(default_factory=dict)
+    # Fields that replace those of every contains_content_items answer, whatever their shape.
+    contains_fields: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -553,7 +555,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload: dict[str, Any] = {"contains_content_items": bool(holding)}
         if (query.get("get_catalogs_containing_specified_content_ids") or ["false"])[0].lower() == "true":
             payload["catalog_list"] = holding
-        self._send(200, payload)
+        self._send(200, {**payload, **self.catalog.contains_fields})
 
     def _filter_content_items(self, customer_uuid: str, body: Any) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("content_keys"), list):

@@ -66,7 +66,7 @@ class CatalogClient(ABC):
 
         The catalog answers "any of these keys" per catalog, so: one question over all the runs names the
         candidate catalogs, then one membership question per candidate. 1 + (number of catalogs) requests,
-        whatever the number of runs.
+        whatever the number of runs; one request when there is one run, for which "any" is "this one".
         """
         run_keys = list(dict.fromkeys(key for key in course_run_keys if key))
         result: dict[str, list[str]] = {key: [] for key in run_keys}
@@ -74,6 +74,8 @@ class CatalogClient(ABC):
             return {}
         deadline = call_deadline(deadline)  # one bound over the 1 + N requests
         candidates = self.get_catalogs_holding_any(enterprise_customer_uuid, run_keys, deadline=deadline)
+        if len(run_keys) == 1:
+            return {run_keys[0]: tuple(sorted(str(uuid) for uuid in candidates))}
         for catalog_uuid in sorted(str(uuid) for uuid in candidates):
             members = self.filter_content_items(enterprise_customer_uuid, run_keys, [catalog_uuid], deadline=deadline)
             for key in run_keys:

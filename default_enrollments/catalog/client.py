@@ -213,7 +213,10 @@ class EnterpriseCatalogApiClient(CatalogClient):
         payload = self._request("GET", url, call_deadline(deadline), "contains_content_items", params=params)
         if not isinstance(payload, Mapping) or not isinstance(payload.get("contains_content_items"), bool):
             raise CatalogResponseError("contains_content_items answered without contains_content_items.")
-        catalog_list = payload.get("catalog_list", [] if not payload["contains_content_items"] else None)
+        if not payload["contains_content_items"]:
+            # A catalog list contradicting "no" counts for nothing: for one key, the list is taken as its catalogs.
+            return ()
+        catalog_list = payload.get("catalog_list")
         if not isinstance(catalog_list, list):
             raise CatalogResponseError("contains_content_items answered without a catalog_list.")
         # Catalog ids are UUIDs; anything else in the list is absent (each one would cost a request).
