@@ -140,6 +140,7 @@ class RecordedRequest:
     query: Mapping[str, list[str]]
     body: Any = None
     raw_query: str = ""  # as sent, still URL-encoded
+    client_port: int = 0  # the client's end of the connection: requests with one port came over one connection
 
     @property
     def is_token_request(self) -> bool:
@@ -322,6 +323,11 @@ class CatalogServer:
     def token_requests(self) -> int:
         return sum(1 for request in list(self.requests) if request.is_token_request)
 
+    @property
+    def catalog_connections(self) -> int:
+        """Connections the catalog requests (token requests aside) came over."""
+        return len({request.client_port for request in list(self.requests) if not request.is_token_request})
+
     def requests_to(self, fragment: str) -> list[RecordedRequest]:
         return [request for request in list(self.requests) if fragment in request.path]
 
@@ -394,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
         elif method == "POST":
             body = {key: values[-1] for key, values in parse_qs(body).items()}
-        recorded = RecordedRequest(method, path, query, body, parts.query)
+        recorded = RecordedRequest(method, path, query, body, parts.query, self.client_address[1])
         with self.catalog._lock:
             self.catalog.requests.append(recorded)
 

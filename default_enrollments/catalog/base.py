@@ -35,6 +35,9 @@ class CatalogClient(ABC):
     #: Distinguishes cache entries of differently configured clients (another service, another fixture).
     cache_namespace: str = ""
 
+    def close(self) -> None:  # noqa: B027 (optional: a client without connections has nothing to close)
+        """Release the client's connections, if it holds any; it is not used afterwards."""
+
     @abstractmethod
     def get_course_documents(
         self, content_keys: Sequence[str], *, deadline: float | None = None

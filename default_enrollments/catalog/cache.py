@@ -39,6 +39,9 @@ class CachedCatalogClient(CatalogClient):
         self.inner = inner
         self.cache_namespace = getattr(inner, "cache_namespace", "") or type(inner).__qualname__
 
+    def close(self) -> None:
+        self.inner.close()
+
     @property
     def _cache(self):
         return caches[app_settings.CACHE_ALIAS]

@@ -69,6 +69,11 @@ class _BoundedOAuthAPIClient(OAuthAPIClient):
         self._token_cache_key = f"default_enrollments:catalog:token:{digest}"
         self._deadline: float | None = None
 
+    def close(self) -> None:
+        if self._token_session is not None:
+            self._token_session.close()
+        super().close()
+
     def authenticate(self, deadline: float) -> None:
         """Hold a valid token, fetching one within ``deadline`` when none is cached."""
         self._deadline = deadline
@@ -164,6 +169,11 @@ class EnterpriseCatalogApiClient(CatalogClient):
         if self._http is None and self._credentials is not None:
             self._http = _BoundedOAuthAPIClient(*self._credentials)
         return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
 
     # --- the interface -------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from default_enrollments import api
-from default_enrollments.catalog import get_catalog
+from default_enrollments.catalog import get_catalog, one_client
 from default_enrollments.catalog.client import EnterpriseCatalogApiClient
 from default_enrollments.data import Reason
 from default_enrollments.exceptions import CatalogError, CatalogResponseError, CatalogUnavailable
@@ -230,6 +230,22 @@ def test_one_runs_catalog_list_of_the_wrong_shape_is_an_error(catalog_server, ca
 
     with pytest.raises(CatalogResponseError):
         get_catalog().get_catalogs_containing(CUSTOMER, ["course-v1:edX+R0+1T2030"])
+
+
+def test_the_calls_of_one_operation_share_a_connection_and_operations_do_not(catalog_server, demo_course):
+    run = "course-v1:edX+DemoX+Demo_Course"
+    with one_client() as client:
+        assert get_catalog() is client
+        get_catalog().get_course_documents(["edX+DemoX"])
+        with one_client() as inner:  # a nested operation is part of the outer one
+            assert inner is client
+            get_catalog().get_catalogs_containing(CUSTOMER, [run])
+    assert catalog_server.catalog_requests == 2 and catalog_server.catalog_connections == 1
+    assert get_catalog() is not client, "the client lived no longer than its operation"
+
+    with one_client():
+        get_catalog().filter_content_items(CUSTOMER, ["edX+DemoX"])
+    assert catalog_server.catalog_requests == 3 and catalog_server.catalog_connections == 2, "no connection is kept between operations"
 
 
 @pytest.mark.django_db

@@ -363,6 +363,7 @@ def test_cold_status_of_one_intention_costs_the_catalog_two_requests(catalog_ser
     asked = sorted(request.path.rsplit("/", 2)[-2] for request in catalog_server.requests
                    if not request.is_token_request)
     assert asked == ["contains_content_items", "content-metadata"]
+    assert catalog_server.catalog_connections == 1, "both came over one kept-alive connection"
 
 
 def test_warm_cache_answers_without_catalog_requests(catalog_server):
