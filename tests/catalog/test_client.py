@@ -245,7 +245,8 @@ def test_the_calls_of_one_operation_share_a_connection_and_operations_do_not(cat
 
     with one_client():
         get_catalog().filter_content_items(CUSTOMER, ["edX+DemoX"])
-    assert catalog_server.catalog_requests == 3 and catalog_server.catalog_connections == 2, "no connection is kept between operations"
+    assert catalog_server.catalog_requests == 3
+    assert catalog_server.catalog_connections == 2, "no connection is kept between operations"
 
 
 @pytest.mark.django_db
