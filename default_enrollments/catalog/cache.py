@@ -177,9 +177,9 @@ class CachedCatalogClient(CatalogClient):
         hits, missing = self._cached("catalogs", scope, keys)
         if missing:
             # A run known to be in none of the customer's catalogs is in none of them: nothing to ask.
-            members, unknown = self._cached("member", (*scope, "*"), missing)
+            members, _ = self._cached("member", (*scope, "*"), missing)
             hits.update({key: () for key, member in members.items() if not member})
-            missing = unknown + [key for key, member in members.items() if member]
+            missing = [key for key in missing if members.get(key, True)]
         if missing:
             fetched = self.inner.get_catalogs_containing(enterprise_customer_uuid, missing, deadline=deadline)
             fetched = {key: tuple(fetched.get(key, ())) for key in missing}
