@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model, QuerySet
 
 from default_enrollments import monitoring, realization, toggles
+from default_enrollments.catalog import one_client
 from default_enrollments.catalog.batch import applicable_catalogs, resolve_intentions, resolved_intentions
 from default_enrollments.data import (
     Action,
@@ -230,8 +231,12 @@ def get_learner_status(user: AbstractBaseUser, enterprise_customer_uuid: UUID | 
     if customer_user is None:
         return None
     intentions = list(live_intentions(enterprise_customer_uuid))
-    evaluations = realization.evaluate_intentions(user, customer_user, intentions)
-    resolved = resolved_intentions(intentions, {e.intention_uuid: e.resolution for e in evaluations})
+    with one_client():  # one HTTP session for every catalog question below
+        # The catalog lists first: the answer names each run's catalogs, so the default policy's membership
+        # question that follows is answered from the cache instead of by another request.
+        resolved = resolved_intentions(intentions)
+        resolutions = {uuid: intention.resolution for uuid, intention in resolved.items()}
+        evaluations = realization.evaluate_intentions(user, customer_user, intentions, resolutions=resolutions)
     statuses = [
         IntentionStatus(
             **_stored_and_resolved(resolved[evaluation.intention_uuid]),

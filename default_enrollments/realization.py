@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model
@@ -26,6 +27,7 @@ from default_enrollments.data import (
     IntentionEvaluation,
     Outcome,
     Reason,
+    Resolution,
 )
 from default_enrollments.decision import decide, is_audit_mode
 from default_enrollments.exceptions import CatalogError, LicenseManagerError
@@ -38,11 +40,17 @@ logger = logging.getLogger(__name__)
 
 
 def evaluate_intentions(
-    user: AbstractBaseUser, customer_user: Model, intentions: Sequence, *, deadline: float | None = None
+    user: AbstractBaseUser,
+    customer_user: Model,
+    intentions: Sequence,
+    *,
+    deadline: float | None = None,
+    resolutions: Mapping[UUID, Resolution] | None = None,
 ) -> list[IntentionEvaluation]:
     """
-    Decide for every intention of one customer, with batched reads: one catalog batch (cached), one
-    backend ``get_enrollments`` call, one enterprise-enrollment query and one eligibility call.
+    Decide for every intention of one customer, with batched reads: one catalog batch (cached; none when the
+    caller passes the intentions' ``resolutions``), one backend ``get_enrollments`` call, one
+    enterprise-enrollment query and one eligibility call.
 
     The enterprise-enrollment query and the eligibility call are made only for the runs that need them:
     rule 1 (an active non-audit enrollment) settles a run before "left" matters, so a login with nothing
@@ -51,7 +59,8 @@ def evaluate_intentions(
     """
     if not intentions:
         return []
-    resolutions = resolve_intentions(intentions, deadline=deadline)
+    if resolutions is None:
+        resolutions = resolve_intentions(intentions, deadline=deadline)
     run_keys = sorted({res.run.course_run_key for res in resolutions.values() if res.run})
     enrollments = lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys)) if run_keys else {}
     left = _left_run_keys(customer_user, [key for key in run_keys if not _settled(enrollments.get(key.lower()))])

@@ -140,6 +140,7 @@ class RecordedRequest:
     query: Mapping[str, list[str]]
     body: Any = None
     raw_query: str = ""  # as sent, still URL-encoded
+    client_port: int = 0  # the client's end of the connection: requests with one port came over one connection
 
     @property
     def is_token_request(self) -> bool:
@@ -176,6 +177,8 @@ class CatalogServer:
     next_root: str | None = None
     # Fields that replace those of every content-metadata page (``count``, ``next``, …), whatever their shape.
     page_fields: dict[str, Any] = field(default_factory=dict)
+    # Fields that replace those of every contains_content_items answer, whatever their shape.
+    contains_fields: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -320,6 +323,11 @@ class CatalogServer:
     def token_requests(self) -> int:
         return sum(1 for request in list(self.requests) if request.is_token_request)
 
+    @property
+    def catalog_connections(self) -> int:
+        """Connections the catalog requests (token requests aside) came over."""
+        return len({request.client_port for request in list(self.requests) if not request.is_token_request})
+
     def requests_to(self, fragment: str) -> list[RecordedRequest]:
         return [request for request in list(self.requests) if fragment in request.path]
 
@@ -392,7 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
         elif method == "POST":
             body = {key: values[-1] for key, values in parse_qs(body).items()}
-        recorded = RecordedRequest(method, path, query, body, parts.query)
+        recorded = RecordedRequest(method, path, query, body, parts.query, self.client_address[1])
         with self.catalog._lock:
             self.catalog.requests.append(recorded)
 
@@ -553,7 +561,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload: dict[str, Any] = {"contains_content_items": bool(holding)}
         if (query.get("get_catalogs_containing_specified_content_ids") or ["false"])[0].lower() == "true":
             payload["catalog_list"] = holding
-        self._send(200, payload)
+        self._send(200, {**payload, **self.catalog.contains_fields})
 
     def _filter_content_items(self, customer_uuid: str, body: Any) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("content_keys"), list):

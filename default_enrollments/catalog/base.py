@@ -35,6 +35,9 @@ class CatalogClient(ABC):
     #: Distinguishes cache entries of differently configured clients (another service, another fixture).
     cache_namespace: str = ""
 
+    def close(self) -> None:  # noqa: B027 (optional: a client without connections has nothing to close)
+        """Release the client's connections, if it holds any; it is not used afterwards."""
+
     @abstractmethod
     def get_course_documents(
         self, content_keys: Sequence[str], *, deadline: float | None = None
@@ -66,7 +69,7 @@ class CatalogClient(ABC):
 
         The catalog answers "any of these keys" per catalog, so: one question over all the runs names the
         candidate catalogs, then one membership question per candidate. 1 + (number of catalogs) requests,
-        whatever the number of runs.
+        whatever the number of runs; one request when there is one run, for which "any" is "this one".
         """
         run_keys = list(dict.fromkeys(key for key in course_run_keys if key))
         result: dict[str, list[str]] = {key: [] for key in run_keys}
@@ -74,6 +77,8 @@ class CatalogClient(ABC):
             return {}
         deadline = call_deadline(deadline)  # one bound over the 1 + N requests
         candidates = self.get_catalogs_holding_any(enterprise_customer_uuid, run_keys, deadline=deadline)
+        if len(run_keys) == 1:
+            return {run_keys[0]: tuple(sorted(str(uuid) for uuid in candidates))}
         for catalog_uuid in sorted(str(uuid) for uuid in candidates):
             members = self.filter_content_items(enterprise_customer_uuid, run_keys, [catalog_uuid], deadline=deadline)
             for key in run_keys:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from uuid import UUID
 
-from default_enrollments.catalog import get_catalog
+from default_enrollments.catalog import get_catalog, one_client
 from default_enrollments.catalog.resolution import resolve
 from default_enrollments.data import Reason, Resolution, ResolvedIntention
 from default_enrollments.exceptions import CatalogError
@@ -117,9 +117,10 @@ def resolved_intentions(
     catalog-list batch per customer.
     """
     intentions = list(intentions)
-    if resolutions is None:
-        resolutions = resolve_intentions(intentions, deadline=deadline)
-    catalogs = applicable_catalogs(intentions, resolutions, deadline=deadline) if with_catalogs else {}
+    with one_client():
+        if resolutions is None:
+            resolutions = resolve_intentions(intentions, deadline=deadline)
+        catalogs = applicable_catalogs(intentions, resolutions, deadline=deadline) if with_catalogs else {}
     return {
         intention.uuid: ResolvedIntention(
             uuid=intention.uuid,

@@ -39,6 +39,9 @@ class CachedCatalogClient(CatalogClient):
         self.inner = inner
         self.cache_namespace = getattr(inner, "cache_namespace", "") or type(inner).__qualname__
 
+    def close(self) -> None:
+        self.inner.close()
+
     @property
     def _cache(self):
         return caches[app_settings.CACHE_ALIAS]
@@ -65,11 +68,17 @@ class CachedCatalogClient(CatalogClient):
         return hits, [key for key in keys if key not in hits]
 
     def _store(self, kind: str, scope: tuple, values: dict[str, Any], fetched_at: float | None = None) -> None:
-        if values:
-            at = time.time() if fetched_at is None else fetched_at
-            entries = {
-                self._key(kind, *scope, key.lower()): {"value": value, "at": at} for key, value in values.items()
-            }
+        self._store_kinds([(kind, scope, values)], fetched_at)
+
+    def _store_kinds(self, answers: list[tuple[str, tuple, dict[str, Any]]], fetched_at: float | None = None) -> None:
+        """Entries of several kinds (``(kind, scope, values)``) in one round trip."""
+        at = time.time() if fetched_at is None else fetched_at
+        entries = {
+            self._key(kind, *scope, key.lower()): {"value": value, "at": at}
+            for kind, scope, values in answers
+            for key, value in values.items()
+        }
+        if entries:
             self._cache.set_many(entries, timeout=app_settings.CACHE_TIMEOUT)
 
     def get_course_documents(
@@ -141,6 +150,10 @@ class CachedCatalogClient(CatalogClient):
         keys = list(dict.fromkeys(key for key in content_keys if key))
         scope = (str(enterprise_customer_uuid), ",".join(sorted(str(uuid) for uuid in catalog_uuids or ())) or "*")
         hits, missing = self._cached("member", scope, keys)
+        if missing and not catalog_uuids:
+            # A key whose catalog list is known is in one of the customer's catalogs when that list is not empty.
+            lists, missing = self._cached("catalogs", (str(enterprise_customer_uuid),), missing)
+            hits.update({key: bool(catalogs) for key, catalogs in lists.items()})
         if missing:
             members = self.inner.filter_content_items(
                 enterprise_customer_uuid, missing, catalog_uuids, deadline=deadline
@@ -163,9 +176,18 @@ class CachedCatalogClient(CatalogClient):
         scope = (str(enterprise_customer_uuid),)
         hits, missing = self._cached("catalogs", scope, keys)
         if missing:
+            # A run known to be in none of the customer's catalogs is in none of them: nothing to ask.
+            members, _ = self._cached("member", (*scope, "*"), missing)
+            hits.update({key: () for key, member in members.items() if not member})
+            missing = [key for key in missing if members.get(key, True)]
+        if missing:
             fetched = self.inner.get_catalogs_containing(enterprise_customer_uuid, missing, deadline=deadline)
             fetched = {key: tuple(fetched.get(key, ())) for key in missing}
-            self._store("catalogs", scope, fetched)
+            # The lists answer the membership question too (a run is a member when a list names a catalog).
+            self._store_kinds([
+                ("catalogs", scope, fetched),
+                ("member", (*scope, "*"), {key: bool(catalogs) for key, catalogs in fetched.items()}),
+            ])
             hits.update(fetched)
         return {key: tuple(hits[key]) for key in keys}
 

@@ -69,6 +69,11 @@ class _BoundedOAuthAPIClient(OAuthAPIClient):
         self._token_cache_key = f"default_enrollments:catalog:token:{digest}"
         self._deadline: float | None = None
 
+    def close(self) -> None:
+        if self._token_session is not None:
+            self._token_session.close()
+        super().close()
+
     def authenticate(self, deadline: float) -> None:
         """Hold a valid token, fetching one within ``deadline`` when none is cached."""
         self._deadline = deadline
@@ -165,6 +170,11 @@ class EnterpriseCatalogApiClient(CatalogClient):
             self._http = _BoundedOAuthAPIClient(*self._credentials)
         return self._http
 
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
     # --- the interface -------------------------------------------------------------------------
 
     def get_course_documents(
@@ -213,7 +223,10 @@ class EnterpriseCatalogApiClient(CatalogClient):
         payload = self._request("GET", url, call_deadline(deadline), "contains_content_items", params=params)
         if not isinstance(payload, Mapping) or not isinstance(payload.get("contains_content_items"), bool):
             raise CatalogResponseError("contains_content_items answered without contains_content_items.")
-        catalog_list = payload.get("catalog_list", [] if not payload["contains_content_items"] else None)
+        if not payload["contains_content_items"]:
+            # A catalog list contradicting "no" counts for nothing: for one key, the list is taken as its catalogs.
+            return ()
+        catalog_list = payload.get("catalog_list")
         if not isinstance(catalog_list, list):
             raise CatalogResponseError("contains_content_items answered without a catalog_list.")
         # Catalog ids are UUIDs; anything else in the list is absent (each one would cost a request).

@@ -4,7 +4,8 @@ Bounded HTTP exchanges: one wall-clock deadline over connect, headers and body, 
 ``requests`` bounds each socket operation, not the exchange: a server (or a proxy) that sends a byte
 every few hundred milliseconds never trips a read timeout and can hold a caller for as long as it likes.
 Here a watchdog shuts the exchange's socket down when its deadline passes, which wakes any read blocked
-on it, and the body is streamed in pieces and refused past ``CATALOG_MAX_RESPONSE_BYTES``.
+on it, and the body is streamed in pieces and refused past ``CATALOG_MAX_RESPONSE_BYTES``. One thread of the
+process keeps every exchange's deadline (``_Keeper``).
 
 Only a failure before any of the answer arrived (refused or reset connection) is worth retrying; a
 timeout, a cut body or an oversized answer is final.
@@ -12,6 +13,9 @@ timeout, a cut body or an oversized answer is final.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import socket
 import threading
 import time
@@ -47,20 +51,22 @@ class _Watchdog:
     """Shuts down the sockets of one exchange when its deadline passes, waking whatever reads from them."""
 
     def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
         self.expired = False
+        self.finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> _Watchdog:
         self._outer = getattr(_current, "watchdog", None)
         _current.watchdog = self
-        self._timer.start()
+        _keeper.keep(self)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.finished = True
+            self._sockets.clear()
         _current.watchdog = self._outer
 
     def watch(self, sock: socket.socket | None) -> None:
@@ -71,11 +77,61 @@ class _Watchdog:
             if self.expired:
                 _shut(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self.finished:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
+
+
+class _Keeper:
+    """
+    The one thread that expires every exchange's watchdog of the process, at its deadline.
+
+    A timer thread per exchange cost a thread start (and a wait for the new thread to be scheduled) on every
+    request; this thread is started once, sleeps until the earliest deadline and is woken when an earlier one
+    arrives. Finished exchanges leave their entry behind, dropped when it reaches the front.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):  # a forked worker has no thread: it starts its own
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._pending: list[tuple[float, int, _Watchdog]] = []
+        self._sequence = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def keep(self, watchdog: _Watchdog) -> None:
+        with self._condition:
+            heapq.heappush(self._pending, (watchdog.deadline, next(self._sequence), watchdog))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="catalog-exchange-watchdog", daemon=True)
+                self._thread.start()
+            elif self._pending[0][2] is watchdog:
+                self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while self._pending and self._pending[0][2].finished:
+                    heapq.heappop(self._pending)
+                if not self._pending:
+                    self._condition.wait()
+                    continue
+                delay = self._pending[0][0] - time.monotonic()
+                if delay > 0:
+                    self._condition.wait(delay)
+                    continue
+                due = heapq.heappop(self._pending)[2]
+            due.expire()
+
+
+_keeper = _Keeper()
 
 
 def _shut(sock: socket.socket) -> None:

@@ -5,13 +5,14 @@ origin ``next`` links may lead to. Against the loopback catalog, made to drip, b
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 
 import pytest
 
 from default_enrollments import api
-from default_enrollments.catalog import get_catalog
+from default_enrollments.catalog import get_catalog, one_client
 from default_enrollments.catalog.base import call_deadline
 from default_enrollments.catalog.client import MAX_PAGES, EnterpriseCatalogApiClient
 from default_enrollments.data import Reason
@@ -80,6 +81,25 @@ def test_under_a_dripping_catalog_intentions_get_a_transient_reason_in_time(cata
 
     assert time.monotonic() - started < 1 + MARGIN
     assert resolution.reason == Reason.CATALOG_UNAVAILABLE and "timed out" in resolution.message
+
+
+def test_a_short_deadline_after_long_ones_is_kept_and_exchanges_start_no_thread_each(
+    catalog_server, demo_course, monkeypatch
+):
+    warm_token()
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread.name) or start(thread))
+    with one_client():  # one connection: the loopback server starts one thread for it
+        for _ in range(20):  # finished exchanges whose deadlines lie minutes ahead
+            get_catalog().get_catalogs_holding_any(CUSTOMER, [DEMO_RUN], deadline=time.monotonic() + 120)
+    assert len(started) <= 2, f"threads started for twenty exchanges: {started}"
+    catalog_server.drip(DRIP_SECONDS)
+
+    error, elapsed = timed(lambda: get_catalog().get_course_documents(["edX+DemoX"], deadline=time.monotonic() + 0.6))
+
+    assert "timed out" in str(error)
+    assert elapsed < 0.6 + MARGIN, f"{elapsed:.2f}s for a 0.6s deadline behind twenty of two minutes"
 
 
 def test_catalog_timeout_bounds_each_exchange_by_wall_clock(catalog_server, demo_course, settings):

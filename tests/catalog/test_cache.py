@@ -108,6 +108,27 @@ def test_membership_and_per_run_catalog_lists_are_cached_per_customer(catalog_se
     assert catalog_server.catalog_requests == 1, "another customer's membership is its own question"
 
 
+def test_catalog_lists_answer_membership_without_another_request(catalog_server, courses):
+    runs = [f"course-v1:edX+K{number}+1T2030" for number in range(5)]
+    get_catalog().get_catalogs_containing(CUSTOMER, runs)
+    catalog_server.reset_counts()
+
+    assert get_catalog().filter_content_items(CUSTOMER, runs) == set(runs[:2])
+    assert catalog_server.catalog_requests == 0
+
+
+def test_runs_known_to_be_in_no_catalog_need_no_catalog_list(catalog_server, courses):
+    runs = [f"course-v1:edX+K{number}+1T2030" for number in range(5)]
+    assert get_catalog().filter_content_items(CUSTOMER, runs) == set(runs[:2])
+    catalog_server.reset_counts()
+
+    lists = get_catalog().get_catalogs_containing(CUSTOMER, runs)
+
+    assert [bool(lists[run]) for run in runs] == [True, True, False, False, False]
+    (contains,) = catalog_server.requests_to("contains_content_items")
+    assert sorted(contains.query["course_run_ids"]) == runs[:2], "only the members' catalogs were asked for"
+
+
 @pytest.mark.parametrize("failure", ["fail_with", "answer_garbage"])
 def test_failures_are_never_cached(catalog_server, courses, failure):
     getattr(catalog_server, failure)(500) if failure == "fail_with" else catalog_server.answer_garbage()

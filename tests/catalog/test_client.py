@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from default_enrollments import api
-from default_enrollments.catalog import get_catalog
+from default_enrollments.catalog import get_catalog, one_client
 from default_enrollments.catalog.client import EnterpriseCatalogApiClient
 from default_enrollments.data import Reason
 from default_enrollments.exceptions import CatalogError, CatalogResponseError, CatalogUnavailable
@@ -15,6 +15,7 @@ from default_enrollments.models import DefaultEnterpriseEnrollmentIntention
 from tests.catalog_server import CatalogServer, course_run
 from tests.factories import EnterpriseCustomerFactory
 
+CUSTOMER = "11111111-1111-1111-1111-111111111111"
 DEMO_RUNS = [
     course_run("course-v1:edX+DemoX+1T2024", is_enrollable=False, availability="Archived"),
     course_run("course-v1:edX+DemoX+Demo_Course"),
@@ -188,6 +189,64 @@ def test_per_run_catalog_lists_cost_one_request_plus_one_per_catalog(catalog_ser
     assert catalog_server.catalog_requests == 1 + 2
     (contains,) = catalog_server.requests_to("contains_content_items")
     assert contains.query["course_run_ids"] == runs
+
+
+@pytest.mark.django_db
+def test_one_runs_catalog_list_is_one_request(catalog_server):
+    customer = EnterpriseCustomerFactory()
+    run = "course-v1:edX+R0+1T2030"
+    catalog_server.add_course("edX+R0", [run])
+    catalogs = sorted(catalog_server.add_catalog(customer.uuid, [key]) for key in ("edX+R0", run))
+    catalog_server.add_catalog(customer.uuid, ["edX+Unrelated"])
+
+    assert EnterpriseCatalogApiClient().get_catalogs_containing(customer.uuid, [run]) == {run: tuple(catalogs)}
+    assert [request.path.rsplit("/", 2)[-2] for request in catalog_server.requests
+            if not request.is_token_request] == ["contains_content_items"]
+
+
+CATALOG = "33333333-3333-3333-3333-333333333333"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"contains_content_items": False, "catalog_list": [CATALOG]}, ()),  # a list contradicting "no"
+        ({"contains_content_items": True, "catalog_list": []}, ()),
+        ({"contains_content_items": True, "catalog_list": ["not a uuid", 7, None, CATALOG, CATALOG]}, (CATALOG,)),
+    ],
+)
+def test_one_runs_catalog_list_takes_only_what_the_answer_holds_together(catalog_server, answer, expected):
+    run = "course-v1:edX+R0+1T2030"
+    catalog_server.contains_fields = answer
+
+    assert get_catalog().get_catalogs_containing(CUSTOMER, [run]) == {run: expected}
+    assert get_catalog().filter_content_items(CUSTOMER, [run]) == ({run} if expected else set())
+    assert catalog_server.catalog_requests == 1, "the membership answer came with the list"
+
+
+@pytest.mark.parametrize("catalog_list", [None, "not a list", {"a": 1}])
+def test_one_runs_catalog_list_of_the_wrong_shape_is_an_error(catalog_server, catalog_list):
+    catalog_server.contains_fields = {"contains_content_items": True, "catalog_list": catalog_list}
+
+    with pytest.raises(CatalogResponseError):
+        get_catalog().get_catalogs_containing(CUSTOMER, ["course-v1:edX+R0+1T2030"])
+
+
+def test_the_calls_of_one_operation_share_a_connection_and_operations_do_not(catalog_server, demo_course):
+    run = "course-v1:edX+DemoX+Demo_Course"
+    with one_client() as client:
+        assert get_catalog() is client
+        get_catalog().get_course_documents(["edX+DemoX"])
+        with one_client() as inner:  # a nested operation is part of the outer one
+            assert inner is client
+            get_catalog().get_catalogs_containing(CUSTOMER, [run])
+    assert catalog_server.catalog_requests == 2 and catalog_server.catalog_connections == 1
+    assert get_catalog() is not client, "the client lived no longer than its operation"
+
+    with one_client():
+        get_catalog().filter_content_items(CUSTOMER, ["edX+DemoX"])
+    assert catalog_server.catalog_requests == 3
+    assert catalog_server.catalog_connections == 2, "no connection is kept between operations"
 
 
 @pytest.mark.django_db

@@ -288,11 +288,11 @@ def test_catalog_garbage_is_not_a_server_error(learner_client, customer, catalog
 def test_membership_question_failing_after_cached_documents_is_not_a_server_error(
     learner_client, learner, customer, demo_course, catalog_server
 ):
-    status_of(learner_client, customer)  # documents and membership now cached
+    status_of(learner_client, customer)  # documents, membership and catalog lists now cached
     from django.core.cache import cache  # noqa: PLC0415
 
     for key in list(getattr(cache, "_cache", {})):
-        if ":member:" in key:
+        if ":member:" in key or ":catalogs:" in key:  # the catalog lists answer membership too
             cache.delete(key.split(":", 2)[-1])
     catalog_server.fail_with(503)
 
@@ -337,14 +337,33 @@ def _cost(catalog_server, count: int) -> tuple[int, int, dict]:
     return len(queries), catalog_server.catalog_requests, body
 
 
-def test_cost_is_the_same_for_1_and_30_intentions(catalog_server):
+def test_cost_does_not_grow_with_the_number_of_intentions(catalog_server):
     queries_1, requests_1, _ = _cost(catalog_server, 1)
     queries_30, requests_30, body_30 = _cost(catalog_server, 30)
 
     assert queries_30 == queries_1
-    assert requests_30 == requests_1
+    # One intention: its document and its catalogs. Thirty: one batch of documents, one question naming the
+    # customer's catalogs that hold any of the runs, and one per such catalog (two), whatever the intentions.
+    assert (requests_1, requests_30) == (2, 4)
     assert body_30["metadata"]["total_already_enrolled"] == 10
     assert body_30["metadata"]["total_needs_enrollment"]["enrollable"] == 20
+
+
+def test_cold_status_of_one_intention_costs_the_catalog_two_requests(catalog_server):
+    customer, learner = _customer_with_intentions(catalog_server, 1)
+    client = logged_in(learner)
+    catalog_server.reset_counts()
+
+    body = status_of(client, customer)
+
+    item = only_intention(body)
+    assert item["is_course_run_enrollable"] is True and len(item["applicable_enterprise_catalog_uuids"]) == 2
+    assert body["metadata"]["total_needs_enrollment"]["enrollable"] == 1
+    # The run's catalog list also answers whether any catalog of the customer holds it: no third request.
+    asked = sorted(request.path.rsplit("/", 2)[-2] for request in catalog_server.requests
+                   if not request.is_token_request)
+    assert asked == ["contains_content_items", "content-metadata"]
+    assert catalog_server.catalog_connections == 1, "both came over one kept-alive connection"
 
 
 def test_warm_cache_answers_without_catalog_requests(catalog_server):
