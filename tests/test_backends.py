@@ -1,6 +1,5 @@
 """Enrollment backends: the bundled reference LMS, and Open edX's enrollment API (against a stand-in module)."""
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from tests.learners import DEMO_COURSE, World, enterprise_enrollments, realizati
 
 RUN = "course-v1:edX+DemoX+Demo_Course"
 OTHER_RUN = "course-v1:edX+Other+2030"
-FAKE_PLATFORM = Path(__file__).parent / "fake_openedx"
 
 
 # --- reference backend ----------------------------------------------------------------------------
@@ -66,22 +64,6 @@ class TestReferenceBackend:
 
 
 # --- Open edX backend -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def platform():
-    """edx-platform's enrollment API as the stand-in module in tests/fake_openedx; removed afterwards."""
-    sys.path.insert(0, str(FAKE_PLATFORM))
-    try:
-        from openedx.core.djangoapps.enrollments import api  # noqa: PLC0415
-
-        api.reset()
-        api.COURSE_MODES[RUN.lower()] = ["audit", "verified"]
-        yield api
-    finally:
-        sys.path.remove(str(FAKE_PLATFORM))
-        for name in [name for name in sys.modules if name == "openedx" or name.startswith("openedx.")]:
-            del sys.modules[name]
 
 
 def test_openedx_backend_imports_the_platform_only_when_used():
