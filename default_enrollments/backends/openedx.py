@@ -15,12 +15,12 @@ import inspect
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
@@ -156,7 +156,7 @@ class OpenEdxEnrollmentBackend(EnrollmentBackend):
         rows = course_mode.objects.filter(course_id__in=[key for _, key in wanted.values()]).values_list(
             "course_id", "mode_slug", "_expiration_datetime"
         )
-        now = datetime.now(UTC)
+        now = timezone.now()  # aware or naive as the LMS stores the deadlines (USE_TZ)
         offered: dict[str, list[str]] = defaultdict(list)
         for course_id, mode, expires in rows:
             if expires is None or expires >= now:
