@@ -46,7 +46,8 @@ def evaluate_intentions(
 ) -> list[IntentionEvaluation]:
     """
     Decide for every intention of one customer, with batched reads: one catalog batch (cached), one
-    backend ``get_enrollments`` call, one enterprise-enrollment query and one eligibility call.
+    backend ``get_course_modes`` and one ``get_enrollments`` call, one enterprise-enrollment query and one
+    eligibility call.
 
     The enterprise-enrollment query and the eligibility call are made only for the runs that need them:
     rule 1 (an active non-audit enrollment) settles a run before "left" matters, so a login with nothing
