@@ -20,6 +20,7 @@ from default_enrollments.validation import validate_intentions
 from tests.catalog_server import course_run
 from tests.factories import UserFactory
 from tests.learners import DEMO_COURSE, DEMO_RUN, World
+from tests.rest_api.conftest import learner_status_url, logged_in
 
 RUN = DEMO_RUN
 OTHER_RUN = "course-v1:edX+Other+2030"
@@ -212,11 +213,13 @@ class TestModesFromTheLms:
         lms_offers(platform, RUN, {"audit": None, "verified": YESTERDAY})
         learner = lms_world.learner()
 
-        status = api.get_learner_status(learner, lms_world.customer.uuid)
+        response = logged_in(learner).get(
+            learner_status_url(), {"enterprise_customer_uuid": str(lms_world.customer.uuid)}
+        )
 
-        [intention] = status.enrollable
-        assert intention.best_mode_for_course_run == "audit"
-        assert intention.decision.mode == "audit"
+        assert response.status_code == 200, response.content
+        [intention] = response.json()["enrollment_statuses"]["needs_enrollment"]["enrollable"]
+        assert (intention["course_run_key"], intention["best_mode_for_course_run"]) == (RUN, "audit")
 
     def test_validation_reports_the_mode_the_lms_would_enroll_in(self, platform, lms_world):
         lms_offers(platform, RUN, {"audit": None, "verified": YESTERDAY})
