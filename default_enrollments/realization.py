@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from default_enrollments.backends import get_enrollment_backend
+from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.catalog.batch import resolve_intentions
 from default_enrollments.catalog.resolution import best_mode
 from default_enrollments.conf import app_settings
@@ -104,8 +105,11 @@ def with_lms_modes(resolutions: Mapping[UUID, Resolution], *, user_id: int | Non
     if not run_keys:
         return dict(resolutions)
     try:
+        backend = get_enrollment_backend()
+        if type(backend).get_course_modes is EnrollmentBackend.get_course_modes:
+            return dict(resolutions)  # a backend that answers no modes costs no savepoint
         with transaction.atomic():
-            answers = lowercase_keys(get_enrollment_backend().get_course_modes(run_keys))
+            answers = lowercase_keys(backend.get_course_modes(run_keys))
     except Exception as exc:  # noqa: BLE001 (whatever the LMS does here, the catalog's seats still decide)
         logger.warning("course modes not read from the LMS user=%s runs=%s error=%s",
                        user_id, len(run_keys), type(exc).__name__)

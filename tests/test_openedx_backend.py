@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from default_enrollments import api
 from default_enrollments.backends.openedx import OpenEdxEnrollmentBackend
@@ -18,9 +19,9 @@ from default_enrollments.data import EnrollmentState, OutcomeStatus
 from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.validation import validate_intentions
 from tests.catalog_server import course_run
-from tests.factories import UserFactory
+from tests.factories import StaffUserFactory, UserFactory
 from tests.learners import DEMO_COURSE, DEMO_RUN, World
-from tests.rest_api.conftest import learner_status_url, logged_in
+from tests.rest_api.conftest import learner_status_url, list_url, logged_in
 
 RUN = DEMO_RUN
 OTHER_RUN = "course-v1:edX+Other+2030"
@@ -220,6 +221,18 @@ class TestModesFromTheLms:
         assert response.status_code == 200, response.content
         [intention] = response.json()["enrollment_statuses"]["needs_enrollment"]["enrollable"]
         assert (intention["course_run_key"], intention["best_mode_for_course_run"]) == (RUN, "audit")
+
+    def test_the_intentions_api_and_admin_list_show_the_lms_best_mode(self, platform, lms_world):
+        """Like edx-enterprise's intentions API, whose best mode comes from ``CourseMode`` too."""
+        lms_offers(platform, RUN, {"audit": None, "verified": YESTERDAY})
+        staff = logged_in(StaffUserFactory())
+
+        listed = staff.get(list_url(), {"enterprise_customer_uuid": str(lms_world.customer.uuid)})
+        admin_list = staff.get(reverse("admin:default_enrollments_defaultenterpriseenrollmentintention_changelist"))
+
+        assert [row["best_mode_for_course_run"] for row in listed.json()["results"]] == ["audit"]
+        assert admin_list.status_code == 200
+        assert '<td class="field-best_mode">audit</td>' in admin_list.content.decode()
 
     def test_validation_reports_the_mode_the_lms_would_enroll_in(self, platform, lms_world):
         lms_offers(platform, RUN, {"audit": None, "verified": YESTERDAY})
