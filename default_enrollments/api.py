@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
 from uuid import UUID
 
@@ -17,8 +17,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model, QuerySet
 
 from default_enrollments import monitoring, realization, toggles
-from default_enrollments.catalog import one_client
-from default_enrollments.catalog.batch import applicable_catalogs, resolve_intentions, resolved_intentions
+from default_enrollments.catalog import batch, one_client
+from default_enrollments.catalog.batch import applicable_catalogs, resolve_intentions
 from default_enrollments.data import (
     Action,
     IntentionStatus,
@@ -27,6 +27,7 @@ from default_enrollments.data import (
     Outcome,
     OutcomeStatus,
     Reason,
+    Resolution,
     ResolvedIntention,
 )
 from default_enrollments.membership import is_member, memberships
@@ -207,6 +208,25 @@ def _live_intentions_by_customer(customer_uuids: Sequence) -> dict[UUID, list[Li
     for uuid, customer, key in rows.values_list("uuid", "enterprise_customer_id", "content_key"):
         grouped[customer].append(LiveIntention(uuid, customer, key))
     return grouped
+
+
+def resolved_intentions(
+    intentions: Iterable,
+    resolutions: Mapping[UUID, Resolution] | None = None,
+    *,
+    with_catalogs: bool = True,
+    deadline: float | None = None,
+) -> dict[UUID, ResolvedIntention]:
+    """
+    Value objects for many intentions in one batch (``catalog.batch.resolved_intentions``), each run's best mode
+    the one login would use: the LMS's, where the enrollment backend answers (``realization.with_lms_modes``).
+
+    ``resolutions`` passed in are used as they are.
+    """
+    intentions = list(intentions)
+    if resolutions is None:
+        resolutions = realization.with_lms_modes(resolve_intentions(intentions, deadline=deadline))
+    return batch.resolved_intentions(intentions, resolutions, with_catalogs=with_catalogs, deadline=deadline)
 
 
 # --- Learner status (what the REST API's learner-status action shows) --------------------------------

@@ -15,10 +15,13 @@ from dataclasses import replace
 from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Model
 
 from default_enrollments.backends import get_enrollment_backend
+from default_enrollments.backends.base import EnrollmentBackend
 from default_enrollments.catalog.batch import resolve_intentions
+from default_enrollments.catalog.resolution import best_mode
 from default_enrollments.conf import app_settings
 from default_enrollments.data import (
     Action,
@@ -34,7 +37,7 @@ from default_enrollments.exceptions import CatalogError, LicenseManagerError
 from default_enrollments.models import get_enterprise_course_enrollment_model
 from default_enrollments.writer import lowercase_keys, outcome_for_decision, write
 
-__all__ = ["decide", "evaluate_intentions", "is_audit_mode", "realize_intentions"]
+__all__ = ["decide", "evaluate_intentions", "is_audit_mode", "realize_intentions", "with_lms_modes"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +51,9 @@ def evaluate_intentions(
     resolutions: Mapping[UUID, Resolution] | None = None,
 ) -> list[IntentionEvaluation]:
     """
-    Decide for every intention of one customer, with batched reads: one catalog batch (cached; none when the
-    caller passes the intentions' ``resolutions``), one backend ``get_enrollments`` call, one
-    enterprise-enrollment query and one eligibility call.
+    Decide for every intention of one customer, with batched reads: one catalog batch (cached) and one backend
+    ``get_course_modes`` call (neither when the caller passes the intentions' ``resolutions``, used as they
+    are), one ``get_enrollments`` call, one enterprise-enrollment query and one eligibility call.
 
     The enterprise-enrollment query and the eligibility call are made only for the runs that need them:
     rule 1 (an active non-audit enrollment) settles a run before "left" matters, so a login with nothing
@@ -60,7 +63,7 @@ def evaluate_intentions(
     if not intentions:
         return []
     if resolutions is None:
-        resolutions = resolve_intentions(intentions, deadline=deadline)
+        resolutions = with_lms_modes(resolve_intentions(intentions, deadline=deadline), user_id=user.pk)
     run_keys = sorted({res.run.course_run_key for res in resolutions.values() if res.run})
     enrollments = lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys)) if run_keys else {}
     left = _left_run_keys(customer_user, [key for key in run_keys if not _settled(enrollments.get(key.lower()))])
@@ -92,6 +95,38 @@ def evaluate_intentions(
             enrollment=enrollment, left_enterprise_enrollment=has_left, eligibility=eligibility, decision=decision,
         ))
     return evaluations
+
+
+def with_lms_modes(resolutions: Mapping[UUID, Resolution], *, user_id: int | None = None) -> dict[UUID, Resolution]:
+    """
+    The resolutions with each run's best mode taken from the modes the LMS offers today, where the enrollment
+    backend answers for the run (one ``get_course_modes`` call for all of them); the catalog's seats decide
+    for the others.
+
+    The LMS is read live, never cached: a mode past its upgrade deadline stops counting at once. A backend
+    that fails costs nothing but this refinement: the catalog's seats decide, and the read runs in its own
+    savepoint so that a failed query leaves the caller's transaction usable.
+    """
+    run_keys = sorted({res.run.course_run_key for res in resolutions.values() if res.run})
+    if not run_keys:
+        return dict(resolutions)
+    try:
+        backend = get_enrollment_backend()
+        if type(backend).get_course_modes is EnrollmentBackend.get_course_modes:
+            return dict(resolutions)  # a backend that answers no modes costs no savepoint
+        with transaction.atomic():
+            answers = lowercase_keys(backend.get_course_modes(run_keys))
+    except Exception as exc:  # noqa: BLE001 (whatever the LMS does here, the catalog's seats still decide)
+        logger.warning("course modes not read from the LMS user=%s runs=%s error=%s",
+                       user_id, len(run_keys), type(exc).__name__)
+        return dict(resolutions)
+    refined = dict(resolutions)
+    for intention_uuid, resolution in resolutions.items():
+        modes = answers.get(resolution.run.course_run_key.lower()) if resolution.run else None
+        if isinstance(modes, (tuple, list)):
+            run = replace(resolution.run, best_mode=best_mode([mode for mode in modes if isinstance(mode, str)]))
+            refined[intention_uuid] = replace(resolution, run=run)
+    return refined
 
 
 def _ask_eligibility(

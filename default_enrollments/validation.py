@@ -3,7 +3,8 @@ Validation of intentions: does each live intention lead to a run its customer's 
 
 ``manage.py default_enrollments_validate_intentions`` prints these checks. Each intention is decided by the
 decision table of realization, as for a learner with no enrollment, with the customer's catalogs standing
-in for the eligibility policy (there is no learner to ask about).
+in for the eligibility policy (there is no learner to ask about). Modes are the ones login would use: the
+LMS's own, where the enrollment backend answers for a run, else the catalog's seats.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from default_enrollments.decision import decide
 from default_enrollments.eligibility import catalog_membership_policy
 from default_enrollments.exceptions import CatalogError
 from default_enrollments.keys import stored_content_type
+from default_enrollments.realization import with_lms_modes
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,8 @@ class IntentionCheck:
 def validate_intentions(enterprise_customer_uuid: UUID | None = None) -> list[IntentionCheck]:
     """
     Check every live intention: its key resolves to a run (one catalog batch per customer), the run is
-    enrollable and has a mode to enroll in, and one of the customer's catalogs holds it (one
-    ``filter_content_items`` call per customer).
+    enrollable and has a mode to enroll in (one ``get_course_modes`` call per customer), and one of the
+    customer's catalogs holds it (one ``filter_content_items`` call per customer).
     """
     by_customer: dict[UUID, list] = defaultdict(list)
     for intention in api.live_intentions(enterprise_customer_uuid):
@@ -52,7 +54,7 @@ def validate_intentions(enterprise_customer_uuid: UUID | None = None) -> list[In
 
     checks: list[IntentionCheck] = []
     for customer_uuid, intentions in by_customer.items():
-        resolutions = api.resolve_intentions(intentions)
+        resolutions = with_lms_modes(api.resolve_intentions(intentions))
         runs = {res.run.course_run_key: res.run for res in resolutions.values() if res.run}
         eligibilities, catalog_error = _customer_catalog_eligibility(customer_uuid, list(runs.values()))
         for intention in intentions:

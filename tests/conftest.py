@@ -1,4 +1,6 @@
 """Fixtures every test module may use."""
+import sys
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -37,3 +39,28 @@ def catalog_server(settings):
         yield server
     finally:
         server.stop()
+
+
+#: The stand-in for the parts of edx-platform the Open edX backend imports (tests/fake_openedx).
+FAKE_PLATFORM_PACKAGES = ("openedx", "common")
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    """
+    edx-platform as the stand-in modules in tests/fake_openedx (the enrollment API, ``CourseMode``,
+    ``CourseEnrollment``), importable by their real names; the LMS knows one course run, ``RUN`` of
+    tests/test_backends.py, with audit and verified modes. Forgotten afterwards.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fake_openedx"))
+    try:
+        from openedx.core.djangoapps.enrollments import api  # noqa: PLC0415
+
+        api.reset()
+        api.COURSE_MODES["course-v1:edx+demox+demo_course"] = ["audit", "verified"]
+        yield api
+    finally:
+        for name in [name for name in sys.modules if name.partition(".")[0] in FAKE_PLATFORM_PACKAGES]:
+            del sys.modules[name]

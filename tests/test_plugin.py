@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 import types
 import uuid
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.signals import user_logged_in
@@ -191,18 +190,7 @@ def test_operator_keys_win_over_the_recorded_lms_defaults(lms_settings, settings
     assert app_settings.ASYNC is False
 
 
-@pytest.fixture
-def lms_enrollment_api_importable(monkeypatch):
-    """The stand-in for edx-platform (tests/fake_openedx) on the path; its packages are forgotten afterwards."""
-    monkeypatch.syspath_prepend(str(Path(__file__).parent / "fake_openedx"))
-    yield
-    for name in [name for name in sys.modules if name.partition(".")[0] == "openedx"]:
-        sys.modules.pop(name)
-
-
-def test_an_unset_backend_is_the_open_edx_one_where_the_lms_enrollment_api_imports(
-    lms_enrollment_api_importable, settings
-):
+def test_an_unset_backend_is_the_open_edx_one_where_the_lms_enrollment_api_imports(platform, settings):
     # No plugin settings at all: a patch replaced the dict and the recorded defaults are gone too.
     settings.DEFAULT_ENROLLMENTS = {"CATALOG_TIMEOUT": 2.0}
 

@@ -1,0 +1,1 @@
+"""A stand-in for the edx-platform package of the same name (tests only)."""
