@@ -5,12 +5,14 @@ learner-status says why; an outage of license-manager never fails or slows the l
 """
 import logging
 import time
+from uuid import UUID
 
 import pytest
 from django.urls import reverse
 
 from default_enrollments import realization
 from default_enrollments.models import get_enterprise_customer_user_model
+from tests.held_licenses import fulfillments, sources
 from tests.learners import DEMO_COURSE, DEMO_RUN, lms_enrollments, nothing_written, realizations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,6 +54,18 @@ def test_learner_with_an_activated_license_is_enrolled_at_login(world, license_m
     assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
     assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN)]
     assert learner_status(client, world)["already_enrolled"] == [DEMO_COURSE]
+
+
+def test_the_license_license_manager_names_is_recorded_with_the_enrollment(world, license_manager, client):
+    world.demo_course()
+    world.intention()
+    learner = world.learner()
+    license_uuid = license_manager.add_license(learner.email, world.customer.uuid, world.catalog_uuid)
+
+    log_in(client, learner)
+
+    assert fulfillments(learner) == [(DEMO_RUN, UUID(license_uuid), False)]
+    assert sources(learner) == [(DEMO_RUN, "customer_admin")]
 
 
 def test_the_decision_names_the_license_that_pays(world, license_manager):
