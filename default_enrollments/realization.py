@@ -30,7 +30,8 @@ from default_enrollments.data import (
 from default_enrollments.decision import decide, is_audit_mode
 from default_enrollments.exceptions import CatalogError
 from default_enrollments.models import get_enterprise_course_enrollment_model
-from default_enrollments.writer import lowercase_keys, outcome_for_decision, write
+from default_enrollments.outcomes import lowercase_keys, outcome_for_decision
+from default_enrollments.writer import write
 
 __all__ = ["decide", "evaluate_intentions", "is_audit_mode", "realize_intentions"]
 
