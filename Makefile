@@ -190,7 +190,7 @@ EDX_ENTERPRISE_TESTS ?= tests/edx_enterprise tests/test_models.py tests/test_rea
 	tests/test_decision_table.py tests/test_login.py tests/test_backends.py tests/test_commands.py tests/test_admin.py \
 	tests/rest_api tests/catalog tests/test_concurrency.py tests/test_celery.py \
 	tests/test_gates.py tests/test_telemetry.py tests/test_admin_opt_out.py tests/test_isolation.py tests/test_login_deadline.py \
-	tests/test_write_path.py
+	tests/test_write_path.py tests/test_batched_writes.py
 $(EDX_ENTERPRISE_PYTHON):
 	$(PYTHON) -m venv $(EDX_ENTERPRISE_VENV)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from uuid import UUID
 
@@ -28,7 +28,7 @@ from default_enrollments.data import (
     Reason,
     ResolvedIntention,
 )
-from default_enrollments.membership import is_member, memberships
+from default_enrollments.membership import is_member, members, memberships
 from default_enrollments.models import get_enterprise_customer_user_model, get_intention_model
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "live_intentions",
     "realize_default_enrollments",
     "realize_for_customer_user",
+    "realize_for_customer_users",
     "realize_learner",
     "record_unexpected_failure",
     "resolve_intentions",
@@ -132,6 +133,47 @@ def realize_for_customer_user(
             user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run
         )
         monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+        return outcomes
+
+
+def realize_for_customer_users(
+    customer_users: Sequence[Model],
+    users: Mapping,
+    intentions: Sequence,
+    *,
+    dry_run: bool = False,
+    source: str = "api",
+) -> list[list[Outcome]]:
+    """
+    ``realize_for_customer_user`` for many links of one customer at once (a backfill chunk): decided together,
+    written in one transaction under all their locks. ``users`` maps user pk to user.
+
+    Outcomes per link, in order (none for a link that does not make its learner a member). The list ends
+    early, after the first learner whose outcomes say the catalog is unavailable: the learners after it are
+    left for a later run, rather than each waiting out the catalog's timeouts.
+    """
+    if not customer_users:
+        return []
+    customer_uuids = {customer_user.enterprise_customer_id for customer_user in customer_users}
+    if len(customer_uuids) != 1:
+        raise ValueError("realize_for_customer_users takes the links of one customer")
+    with monitoring.realization_span(source):
+        if not toggles.customers_to_realize(customer_uuids):
+            return [[] for _ in customer_users]
+        still_members = members(customer_user.pk for customer_user in customer_users)
+        learners = [(users[cu.user_id], cu) for cu in customer_users if cu.pk in still_members]
+        realized = iter(realization.realize_learners(learners, list(intentions), dry_run=dry_run,
+                                                     stop_when_unavailable=True) if learners else [])
+        outcomes: list[list[Outcome]] = []
+        for customer_user in customer_users:
+            if customer_user.pk not in still_members:
+                outcomes.append([])
+                continue
+            learner_outcomes = next(realized, None)
+            if learner_outcomes is None:
+                break
+            outcomes.append(learner_outcomes)
+        monitoring.record_outcomes([o for learner in outcomes for o in learner], source=source, dry_run=dry_run)
         return outcomes
 
 

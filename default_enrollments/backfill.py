@@ -113,33 +113,68 @@ def realize_customer_user_chunk(
     on_outcomes: Callable[[object, list[Outcome]], None] | None = None,
 ) -> list[Outcome]:
     """
-    Realize the default enrollments of one chunk of customer users, through the login path.
+    Realize the default enrollments of one chunk of customer users: per customer, decided together and written
+    in one transaction (``api.realize_for_customer_users``), the same decision table and writer as login.
 
     Rows are re-read here (one query for the links, one for the users), so a link deactivated since the chunk
-    was listed is skipped, and a Celery worker given only the keys does the same work as the command.
+    was listed is skipped, and a Celery worker given only the keys does the same work as the command. Should a
+    customer's part of the chunk fail as a whole, its learners are realized again one at a time, so a failure
+    costs only the learner it belongs to.
     """
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
     customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
     users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])
-    outcomes: list[Outcome] = []
+    by_customer: dict = {}
     for customer_user in customer_users:
-        user = users.get(customer_user.user_id)
-        if user is None:
+        if customer_user.user_id not in users:
             logger.warning(
                 "default enrollment backfill: customer user %s names user %s, who does not exist; skipped",
                 customer_user.pk, customer_user.user_id,
             )
             continue
-        customer_uuid = customer_user.enterprise_customer_id
+        by_customer.setdefault(customer_user.enterprise_customer_id, []).append(customer_user)
+    outcomes: list[Outcome] = []
+    for customer_uuid, links in by_customer.items():
         if customer_uuid in intentions_by_customer.catalog_unavailable:
-            intentions_by_customer.deferred_learners += 1
+            intentions_by_customer.deferred_learners += len(links)
             continue
+        try:
+            intentions = intentions_by_customer.get(customer_uuid)
+            realized = api.realize_for_customer_users(
+                links, users, intentions, dry_run=dry_run, source="backfill"
+            ) if intentions else []
+        except Exception as exc:  # noqa: BLE001 (one learner's failure must not cost the others theirs)
+            logger.warning(
+                "default enrollment backfill: customer=%s customer users %s to %s not realized together "
+                "(error=%s); realized one at a time",
+                customer_uuid, links[0].pk, links[-1].pk, type(exc).__name__,
+            )
+            outcomes.extend(_realize_one_at_a_time(links, users, intentions_by_customer, dry_run, on_outcomes))
+            continue
+        for customer_user, learner_outcomes in zip(links, realized, strict=False):
+            if on_outcomes is not None:
+                on_outcomes(customer_user, learner_outcomes)
+            outcomes.extend(learner_outcomes)
+        if intentions and (len(realized) < len(links) or any(o.is_transient for o in realized[-1])):
+            _defer_customer(customer_uuid, intentions_by_customer, len(links) - len(realized))
+    return outcomes
+
+
+def _realize_one_at_a_time(
+    links: list, users: dict, intentions_by_customer: IntentionsByCustomer, dry_run: bool,
+    on_outcomes: Callable[[object, list[Outcome]], None] | None,
+) -> list[Outcome]:
+    """One customer's learners of a chunk, one transaction each: a learner's failure is counted as theirs."""
+    outcomes: list[Outcome] = []
+    for position, customer_user in enumerate(links):
+        customer_uuid = customer_user.enterprise_customer_id
         try:
             intentions = intentions_by_customer.get(customer_uuid)
             if not intentions:
                 continue
             learner_outcomes = api.realize_for_customer_user(
-                customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
+                customer_user, user=users[customer_user.user_id], intentions=intentions, dry_run=dry_run,
+                source="backfill",
             )
         except Exception:  # noqa: BLE001 (one learner's or customer's failure must not stop the run)
             log_unexpected_error(
@@ -151,17 +186,23 @@ def realize_customer_user_chunk(
             learner_outcomes = api.record_unexpected_failure(
                 customer_user, intentions_by_customer.known(customer_uuid), source="backfill", dry_run=dry_run
             )
-        if any(outcome.is_transient for outcome in learner_outcomes):
-            logger.warning(
-                "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "
-                "are deferred to a later run",
-                customer_uuid,
-            )
-            intentions_by_customer.catalog_unavailable.add(customer_uuid)
         if on_outcomes is not None:
             on_outcomes(customer_user, learner_outcomes)
         outcomes.extend(learner_outcomes)
+        if any(outcome.is_transient for outcome in learner_outcomes):
+            _defer_customer(customer_uuid, intentions_by_customer, len(links) - position - 1)
+            break
     return outcomes
+
+
+def _defer_customer(customer_uuid, intentions_by_customer: IntentionsByCustomer, learners: int) -> None:
+    logger.warning(
+        "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "
+        "are deferred to a later run",
+        customer_uuid,
+    )
+    intentions_by_customer.catalog_unavailable.add(customer_uuid)
+    intentions_by_customer.deferred_learners += learners
 
 
 def realize_customer(run_id: int, *, batch_size: int = DEFAULT_BATCH_SIZE) -> BackfillReport | None:

@@ -19,7 +19,7 @@ from django.db.models import Exists, Model, OuterRef
 from django.db.models.signals import post_save
 
 from default_enrollments import bulk
-from default_enrollments.backends import get_enrollment_backend
+from default_enrollments.backends import get_enrollment_backend, read_enrollments
 from default_enrollments.backends.base import EnrollmentRequest
 from default_enrollments.data import (
     Action,
@@ -41,7 +41,7 @@ from default_enrollments.models import (
     get_realization_model,
 )
 from default_enrollments.monitoring import log_unexpected_error
-from default_enrollments.outcomes import CONCURRENT_WRITE, lowercase_keys, make_outcome, outcome_for_decision
+from default_enrollments.outcomes import CONCURRENT_WRITE, make_outcome, outcome_for_decision
 
 logger = logging.getLogger("default_enrollments.realization")
 
@@ -136,9 +136,7 @@ def carry_out(batch: Sequence[LearnerBatch]) -> list[list[Result]]:
 
     runs = sorted({evaluation.resolution.run.course_run_key for _, learner, _ in acting
                    for _, evaluation in learner.items})
-    backend = get_enrollment_backend()
-    users = list({learner.user.pk: learner.user for _, learner, _ in acting}.values())
-    enrollments = {pk: lowercase_keys(states) for pk, states in backend.get_enrollments_many(users, runs).items()}
+    enrollments = read_enrollments(list({learner.user.pk: learner.user for _, learner, _ in acting}.values()), runs)
     facts = _read_facts([row.pk for _, _, row in acting], runs)
     plans: dict[tuple[Any, str], Plan] = {}  # (user pk, lowercased run key) -> the plan
     for index, learner, row in acting:
@@ -147,7 +145,7 @@ def carry_out(batch: Sequence[LearnerBatch]) -> list[list[Result]]:
     if not plans:
         return results
 
-    failures = backend.enroll_many([plan.request for plan in plans.values()])
+    failures = get_enrollment_backend().enroll_many([plan.request for plan in plans.values()])
     if transaction.get_rollback():
         return results
     done = []
