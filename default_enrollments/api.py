@@ -28,7 +28,7 @@ from default_enrollments.data import (
     Reason,
     ResolvedIntention,
 )
-from default_enrollments.membership import is_member, members, memberships
+from default_enrollments.membership import is_member, memberships
 from default_enrollments.models import get_enterprise_customer_user_model, get_intention_model
 
 __all__ = [
@@ -148,9 +148,11 @@ def realize_for_customer_users(
     ``realize_for_customer_user`` for many links of one customer at once (a backfill chunk): decided together,
     written in one transaction under all their locks. ``users`` maps user pk to user.
 
-    Outcomes per link, in order (none for a link that does not make its learner a member). The list ends
-    early, after the first learner whose outcomes say the catalog is unavailable: the learners after it are
-    left for a later run, rather than each waiting out the catalog's timeouts.
+    The links are taken as read through ``linked_customer_users()`` (members when read): the writer checks
+    again under the lock, and a link that stopped making its learner a member meanwhile gets ``skipped``.
+    Outcomes per link, in order. The list ends early, after the first learner whose outcomes say the catalog
+    is unavailable: the learners after it are left for a later run, rather than each waiting out the
+    catalog's timeouts.
     """
     if not customer_users:
         return []
@@ -160,19 +162,8 @@ def realize_for_customer_users(
     with monitoring.realization_span(source):
         if not toggles.customers_to_realize(customer_uuids):
             return [[] for _ in customer_users]
-        still_members = members(customer_user.pk for customer_user in customer_users)
-        learners = [(users[cu.user_id], cu) for cu in customer_users if cu.pk in still_members]
-        realized = iter(realization.realize_learners(learners, list(intentions), dry_run=dry_run,
-                                                     stop_when_unavailable=True) if learners else [])
-        outcomes: list[list[Outcome]] = []
-        for customer_user in customer_users:
-            if customer_user.pk not in still_members:
-                outcomes.append([])
-                continue
-            learner_outcomes = next(realized, None)
-            if learner_outcomes is None:
-                break
-            outcomes.append(learner_outcomes)
+        learners = [(users[customer_user.user_id], customer_user) for customer_user in customer_users]
+        outcomes = realization.realize_learners(learners, list(intentions), dry_run=dry_run, stop_when_unavailable=True)
         monitoring.record_outcomes([o for learner in outcomes for o in learner], source=source, dry_run=dry_run)
         return outcomes
 

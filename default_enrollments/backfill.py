@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -123,7 +124,7 @@ def realize_customer_user_chunk(
     """
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
     customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
-    users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])
+    users = get_user_model()._default_manager.only(*_user_fields()).in_bulk([cu.user_id for cu in customer_users])
     by_customer: dict = {}
     for customer_user in customer_users:
         if customer_user.user_id not in users:
@@ -158,6 +159,18 @@ def realize_customer_user_chunk(
         if intentions and (len(realized) < len(links) or any(o.is_transient for o in realized[-1])):
             _defer_customer(customer_uuid, intentions_by_customer, len(links) - len(realized))
     return outcomes
+
+
+@cache
+def _user_fields() -> tuple[str, ...]:
+    """
+    The user fields a realization reads (the key, the login name an LMS enrolls by, the email, ``is_active``):
+    a chunk's users are read with these only, rather than whole rows with password hashes and profiles.
+    """
+    model = get_user_model()
+    names = {field.name for field in model._meta.concrete_fields}
+    wanted = [model._meta.pk.name, model.USERNAME_FIELD, model.get_email_field_name(), "is_active"]
+    return tuple(dict.fromkeys(name for name in wanted if name in names))
 
 
 def _realize_one_at_a_time(

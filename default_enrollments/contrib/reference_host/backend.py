@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -92,15 +93,18 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
     def get_enrollments_many(
         self, users: Sequence[AbstractBaseUser], course_run_keys: Iterable[str]
     ) -> dict[Any, dict[str, EnrollmentState]]:
-        """Every learner's rows in one query (by the indexed user column), matched as ``get_enrollments`` does."""
+        """
+        Every learner's rows in these runs in one query, by the indexed user column; run keys compare
+        lowercased, as ``get_enrollments`` matches them, on every database.
+        """
         if overrides(self, "get_enrollments", ReferenceEnrollmentBackend):
             return super().get_enrollments_many(users, course_run_keys)
         wanted = {key.lower(): key for key in course_run_keys}
         by_user: dict[Any, list] = {user.pk: [] for user in users}
         if wanted and by_user:
-            rows = CourseEnrollment.objects.filter(user_id__in=list(by_user)).order_by().values_list(
-                "user_id", "course_id", "mode", "is_active"
-            )
+            rows = CourseEnrollment.objects.alias(run=Lower("course_id")).filter(
+                user_id__in=list(by_user), run__in=list(wanted)
+            ).order_by().values_list("user_id", "course_id", "mode", "is_active")
             for user_id, *row in rows:
                 by_user[user_id].append(row)
         return {user_id: _states(wanted, rows) for user_id, rows in by_user.items()}
