@@ -238,5 +238,6 @@ test-edx-enterprise-tables: $(EDX_ENTERPRISE_STAMP) ## the engine on edx-enterpr
 # --- Benchmarks (not tests): tables printed and kept as JSON in benchmarks/, summarized in docs/performance.rst
 bench: $(STAMP) $(EDX_ENTERPRISE_STAMP) ## login path, learner-status beside edx-enterprise, backfill
 	$(BIN)/python benchmarks/login_path.py --breakdown
+	$(EDX_ENTERPRISE_PYTHON) benchmarks/login_path.py --host edx-enterprise
 	$(EDX_ENTERPRISE_PYTHON) benchmarks/learner_status_vs_edx_enterprise.py
 	$(BIN)/python benchmarks/backfill.py
