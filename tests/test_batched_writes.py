@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from default_enrollments import api, backfill
@@ -295,3 +296,25 @@ def test_without_keys_from_bulk_inserts_every_row_is_found_by_its_natural_key(wo
     history = list(DefaultEnterpriseEnrollmentRealization.history.values_list("id", "realized_enrollment_id"))
     assert sorted(history) == sorted(realized.items())
     assert only_once_each()
+
+
+@pytest.mark.parametrize("returns_keys", [True, False], ids=["keys returned", "no keys returned"])
+def test_receivers_of_the_lms_enrollment_hear_of_each_new_row_with_its_key(world, returns_keys):
+    """What ``save()`` would tell a host's receivers, the bulk writes of the reference LMS tell them too."""
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, instance.course_id, created))
+
+    learner = world.learner()
+    returning = returns_keys and connection.features.can_return_rows_from_bulk_insert
+    post_save.connect(receiver, sender=CourseEnrollment, weak=False, dispatch_uid="test-receiver")
+    try:
+        with mock.patch.object(type(connection.features), "can_return_rows_from_bulk_insert", returning):
+            api.realize_default_enrollments(learner)
+    finally:
+        post_save.disconnect(sender=CourseEnrollment, dispatch_uid="test-receiver")
+
+    rows = CourseEnrollment.objects.filter(user=learner).values_list("pk", "course_id")
+    assert len(rows) == 2
+    assert sorted(heard) == sorted((pk, run, True) for pk, run in rows)

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from default_enrollments import bulk
 from default_enrollments.backends.base import EnrollmentBackend, EnrollmentRequest, overrides
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import EnrollmentState
@@ -71,7 +72,7 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
             elif row.mode != request.mode or not row.is_active:
                 row.mode, row.is_active, row.modified = request.mode, True, now
                 changed.append(row)
-        CourseEnrollment.objects.bulk_create(created)
+        bulk.insert(CourseEnrollment, created, key_fields=("user_id", "course_id"))  # keys for the receivers
         CourseEnrollment.objects.bulk_update(changed, ["mode", "is_active", "modified"])
         if post_save.has_listeners(CourseEnrollment):
             for row, is_new in [*((row, True) for row in created), *((row, False) for row in changed)]:
