@@ -66,7 +66,7 @@ class Plan:
     intention: object
     evaluation: IntentionEvaluation
     decision: Decision
-    locked: Model
+    locked: Model  # the learner's customer user, whose row this transaction has locked
     enterprise_enrollment_pk: Any = None
     realized: bool = False
     clear_unenrolled: bool = False
@@ -119,18 +119,18 @@ def carry_out(batch: Sequence[LearnerBatch]) -> list[list[Result]]:
     Stops as soon as the database has given up the transaction (``transaction.get_rollback()``).
     """
     pks = sorted({learner.customer_user.pk for learner in batch})
-    locked = {row.pk: row for row in get_enterprise_customer_user_model()._base_manager.select_for_update().filter(
-        pk__in=pks).order_by("pk")}
-    still_members = members(pks)
+    # Keys only: the lock is what matters, and the rows' fields are read again where they count (membership).
+    locked = set(get_enterprise_customer_user_model()._base_manager.select_for_update().filter(
+        pk__in=pks).order_by("pk").values_list("pk", flat=True))
+    still_members = members(pks) & locked
     results: list[list[Result]] = []
     acting: list[tuple[int, LearnerBatch, Model]] = []
     for index, learner in enumerate(batch):
-        row = locked.get(learner.customer_user.pk)
-        if row is None or row.pk not in still_members:
+        if learner.customer_user.pk not in still_members:
             results.append([_left_meanwhile(learner, intention, evaluation) for intention, evaluation in learner.items])
         else:
             results.append([])
-            acting.append((index, learner, row))
+            acting.append((index, learner, learner.customer_user))
     if not acting:
         return results
 
