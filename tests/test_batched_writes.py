@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +16,7 @@ from default_enrollments import api, backfill
 from default_enrollments.backends.reference import ReferenceEnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import OutcomeStatus, Reason
+from default_enrollments.eligibility import catalog_membership_policy
 from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.models import (
     DefaultEnterpriseEnrollmentRealization,
@@ -276,6 +277,64 @@ def test_a_chunk_upgrades_an_audit_enrollment_left_by_a_revoked_license_and_clea
     ).unenrolled is None
     assert realizations(other) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
     assert only_once_each()
+
+
+class BulkCollidingEnrollmentBackend(ReferenceEnrollmentBackend):
+    """A bulk backend whose insert meets a row someone else wrote for OTHER_RUN, and that row is not there after."""
+
+    def enroll_many(self, requests):
+        if any(request.course_run_key == OTHER_RUN for request in requests):
+            super().enroll_many([r for r in requests if r.course_run_key != OTHER_RUN])  # written, then undone
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return super().enroll_many(requests)
+
+
+def test_a_collision_in_a_bulk_write_costs_the_run_it_belongs_to(world, settings):
+    """The batch is written again one learner, then one run, at a time: only the colliding run is left out."""
+    use_backend(settings, f"{__name__}.BulkCollidingEnrollmentBackend")
+    first, *chunk = [world.learner() for _ in range(3)]
+
+    login = api.realize_default_enrollments(first)
+    output = run_backfill()
+
+    assert [(o.content_key, o.status, o.reason) for o in login] == [
+        (DEMO_COURSE, OutcomeStatus.ENROLLED, None), ("edX+Other", OutcomeStatus.FAILED, Reason.WRITE_NOT_CONFIRMED)
+    ]
+    assert summary(output) == {"enrolled": 2, "upgraded": 0, "already_enrolled": 1, "skipped": 0, "failed": 3}
+    assert "reasons: write_not_confirmed 3" in output
+    for learner in (first, *chunk):
+        assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
+        assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN)]
+    assert only_once_each()
+
+
+def unlinking_policy(user, enterprise_customer_uuid, runs, *, deadline=None):
+    """The catalog's answer, after the learners in ``unlink`` leave the customer while they are being realized."""
+    get_enterprise_customer_user_model()._base_manager.filter(user_id__in=unlinking_policy.unlink).update(active=False)
+    return catalog_membership_policy(user, enterprise_customer_uuid, runs, deadline=deadline)
+
+
+unlinking_policy.unlink = set()
+
+
+def test_a_learner_who_leaves_the_customer_before_the_lock_is_skipped_and_the_chunk_goes_on(world, settings):
+    policy = f"{__name__}.unlinking_policy"
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ELIGIBILITY_POLICY": policy}
+    learners = [world.learner() for _ in range(3)]
+    unlinking_policy.unlink = {learners[1].pk}
+    try:
+        outcomes = backfill.realize_customer_user_chunk(
+            sorted(get_enterprise_customer_user_model()._default_manager.values_list("pk", flat=True))
+        )
+    finally:
+        unlinking_policy.unlink = set()
+
+    left = [o for o in outcomes if o.user_id == learners[1].pk]
+    assert {(o.status, o.reason) for o in left} == {(OutcomeStatus.SKIPPED, Reason.NOT_ELIGIBLE)}
+    assert all("left the customer" in o.detail for o in left)
+    assert not lms_enrollments(learners[1]) and not realizations(learners[1])
+    for learner in (learners[0], learners[2]):
+        assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
 
 
 # --- a database that returns no keys from a bulk insert (MySQL) ----------------------------------------------
