@@ -65,8 +65,8 @@ def realize_default_enrollments(
     Enroll ``user`` in the default courses of every customer they are actively linked to.
 
     One outcome per live intention of those customers. The catalog is asked in one batch per customer
-    (cached); each enrollment is written in its own savepoint, so a refusal for one intention leaves the
-    others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
+    (cached); a customer's enrollments are written in one batch, in which a refusal for one intention leaves
+    the others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
     the trigger in the outcome log lines and counters; ``skip_customers`` (uuids) were realized just
     before by another trigger of the same request.
     """

@@ -1,8 +1,9 @@
 """
 The backfill: realize the default enrollments of learners who were linked before an intention existed.
 
-``manage.py realize_default_enrollments`` and its Celery fan-out call this module; it realizes through
-``api.realize_for_customer_user``, the same decision table and writer as login.
+``manage.py realize_default_enrollments`` and its Celery fan-out call this module; it realizes a chunk's learners
+of each customer together through ``api.realize_for_customer_users``, the same decision table and writer as
+login, and one at a time through ``api.realize_for_customer_user`` when the chunk fails as a whole.
 """
 from __future__ import annotations
 

@@ -3,8 +3,9 @@ Realization: decide for every intention of one learner and customer, then have t
 
 ``evaluate_intentions`` gathers the facts in batches (one catalog batch, one enrollment read, one query)
 and asks the decision table (``decision.decide``); ``realize_intentions`` hands the enrollments and
-upgrades to ``writer.write``: one transaction per learner and customer under the learner's lock, a
-savepoint per intention. One implementation for login, the REST API and backfills.
+upgrades to ``writer.write``: one transaction per learner and customer under the learner's lock, written in
+bulk. ``realize_learners`` does the same for many learners of one customer (a backfill chunk), with the
+reads made once for all of them and one transaction. One implementation for login, the REST API and backfills.
 """
 from __future__ import annotations
 
