@@ -66,15 +66,28 @@ def iter_customer_user_chunks(
     Primary keys of linked customer users in ascending chunks (keyset pagination): memory stays bounded by
     ``batch_size`` and an interrupted run resumes from the last key it printed.
     """
+    yield from iter_customer_user_link_chunks(
+        enterprise_customer_uuid, batch_size=batch_size, start_after=start_after, keys_only=True
+    )
+
+
+def iter_customer_user_link_chunks(
+    enterprise_customer_uuid: UUID | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    start_after: int | None = None,
+    keys_only: bool = False,
+) -> Iterator[list]:
+    """``iter_customer_user_chunks``, the links themselves: what a chunk realized in this process reads once."""
     customer_users = backfill_customer_users(enterprise_customer_uuid).order_by("pk")
     last = start_after
     while True:
         chunk = customer_users if last is None else customer_users.filter(pk__gt=last)
-        pks = list(chunk.values_list("pk", flat=True)[:batch_size])
-        if not pks:
+        links = list((chunk.values_list("pk", flat=True) if keys_only else chunk)[:batch_size])
+        if not links:
             return
-        yield pks
-        last = pks[-1]
+        yield links
+        last = links[-1] if keys_only else links[-1].pk
 
 
 class IntentionsByCustomer:
@@ -113,18 +126,21 @@ def realize_customer_user_chunk(
     dry_run: bool = False,
     intentions_by_customer: IntentionsByCustomer | None = None,
     on_outcomes: Callable[[object, list[Outcome]], None] | None = None,
+    customer_users: Sequence | None = None,
 ) -> list[Outcome]:
     """
     Realize the default enrollments of one chunk of customer users: per customer, decided together and written
     in one transaction (``api.realize_for_customer_users``), the same decision table and writer as login.
 
-    Rows are re-read here (one query for the links, one for the users), so a link deactivated since the chunk
-    was listed is skipped, and a Celery worker given only the keys does the same work as the command. Should a
-    customer's part of the chunk fail as a whole, its learners are realized again one at a time, so a failure
-    costs only the learner it belongs to.
+    Rows are read here (one query for the links, one for the users), so a link deactivated since the chunk was
+    listed is skipped, and a Celery worker given only the keys does the same work as the command. A caller that
+    has just read the chunk's links through ``iter_customer_user_link_chunks`` passes them as ``customer_users``.
+    Should a customer's part of the chunk fail as a whole, its learners are realized again one at a time, so a
+    failure costs only the learner it belongs to.
     """
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
-    customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
+    if customer_users is None:
+        customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
     users = get_user_model()._default_manager.only(*_user_fields()).in_bulk([cu.user_id for cu in customer_users])
     by_customer: dict = {}
     for customer_user in customer_users:
