@@ -190,7 +190,8 @@ EDX_ENTERPRISE_TESTS ?= tests/edx_enterprise tests/test_models.py tests/test_rea
 	tests/test_decision_table.py tests/test_login.py tests/test_backends.py tests/test_commands.py tests/test_admin.py \
 	tests/rest_api tests/catalog tests/test_concurrency.py tests/test_celery.py \
 	tests/test_gates.py tests/test_telemetry.py tests/test_admin_opt_out.py tests/test_isolation.py tests/test_login_deadline.py \
-	tests/test_write_path.py tests/licenses tests/test_fulfillment.py tests/test_openedx_backend.py
+	tests/test_write_path.py tests/licenses tests/test_fulfillment.py tests/test_openedx_backend.py \
+	tests/test_batched_writes.py
 $(EDX_ENTERPRISE_PYTHON):
 	$(PYTHON) -m venv $(EDX_ENTERPRISE_VENV)
 
@@ -238,5 +239,6 @@ test-edx-enterprise-tables: $(EDX_ENTERPRISE_STAMP) ## the engine on edx-enterpr
 # --- Benchmarks (not tests): tables printed and kept as JSON in benchmarks/, summarized in docs/performance.rst
 bench: $(STAMP) $(EDX_ENTERPRISE_STAMP) ## login path, learner-status beside edx-enterprise, backfill
 	$(BIN)/python benchmarks/login_path.py --breakdown
+	$(EDX_ENTERPRISE_PYTHON) benchmarks/login_path.py --host edx-enterprise
 	$(EDX_ENTERPRISE_PYTHON) benchmarks/learner_status_vs_edx_enterprise.py
 	$(BIN)/python benchmarks/backfill.py

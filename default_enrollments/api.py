@@ -42,6 +42,7 @@ __all__ = [
     "live_intentions",
     "realize_default_enrollments",
     "realize_for_customer_user",
+    "realize_for_customer_users",
     "realize_learner",
     "record_unexpected_failure",
     "resolve_intentions",
@@ -66,8 +67,8 @@ def realize_default_enrollments(
     Enroll ``user`` in the default courses of every customer they are actively linked to.
 
     One outcome per live intention of those customers. The catalog is asked in one batch per customer
-    (cached); each enrollment is written in its own savepoint, so a refusal for one intention leaves the
-    others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
+    (cached); a customer's enrollments are written in one batch, in which a refusal for one intention leaves
+    the others alone. ``deadline`` (a ``time.monotonic()`` value) bounds the catalog calls; ``source`` names
     the trigger in the outcome log lines and counters; ``skip_customers`` (uuids) were realized just
     before by another trigger of the same request.
     """
@@ -134,6 +135,38 @@ def realize_for_customer_user(
             user, customer_user, list(intentions), deadline=deadline, dry_run=dry_run
         )
         monitoring.record_outcomes(outcomes, source=source, dry_run=dry_run)
+        return outcomes
+
+
+def realize_for_customer_users(
+    customer_users: Sequence[Model],
+    users: Mapping,
+    intentions: Sequence,
+    *,
+    dry_run: bool = False,
+    source: str = "api",
+) -> list[list[Outcome]]:
+    """
+    ``realize_for_customer_user`` for many links of one customer at once (a backfill chunk): decided together,
+    written in one transaction under all their locks. ``users`` maps user pk to user.
+
+    The links are taken as read through ``linked_customer_users()`` (members when read): the writer checks
+    again under the lock, and a link that stopped making its learner a member meanwhile gets ``skipped``.
+    Outcomes per link, in order. The list ends early, after the first learner whose outcomes say the catalog
+    is unavailable: the learners after it are left for a later run, rather than each waiting out the
+    catalog's timeouts.
+    """
+    if not customer_users:
+        return []
+    customer_uuids = {customer_user.enterprise_customer_id for customer_user in customer_users}
+    if len(customer_uuids) != 1:
+        raise ValueError("realize_for_customer_users takes the links of one customer")
+    with monitoring.realization_span(source):
+        if not toggles.customers_to_realize(customer_uuids):
+            return [[] for _ in customer_users]
+        learners = [(users[customer_user.user_id], customer_user) for customer_user in customer_users]
+        outcomes = realization.realize_learners(learners, list(intentions), dry_run=dry_run, stop_when_unavailable=True)
+        monitoring.record_outcomes([o for learner in outcomes for o in learner], source=source, dry_run=dry_run)
         return outcomes
 
 

@@ -1,8 +1,9 @@
 """
 The backfill: realize the default enrollments of learners who were linked before an intention existed.
 
-``manage.py realize_default_enrollments`` and its Celery fan-out call this module; it realizes through
-``api.realize_for_customer_user``, the same decision table and writer as login.
+``manage.py realize_default_enrollments`` and its Celery fan-out call this module; it realizes a chunk's learners
+of each customer together through ``api.realize_for_customer_users``, the same decision table and writer as
+login, and one at a time through ``api.realize_for_customer_user`` when the chunk fails as a whole.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -64,15 +66,28 @@ def iter_customer_user_chunks(
     Primary keys of linked customer users in ascending chunks (keyset pagination): memory stays bounded by
     ``batch_size`` and an interrupted run resumes from the last key it printed.
     """
+    yield from iter_customer_user_link_chunks(
+        enterprise_customer_uuid, batch_size=batch_size, start_after=start_after, keys_only=True
+    )
+
+
+def iter_customer_user_link_chunks(
+    enterprise_customer_uuid: UUID | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    start_after: int | None = None,
+    keys_only: bool = False,
+) -> Iterator[list]:
+    """``iter_customer_user_chunks``, the links themselves: what a chunk realized in this process reads once."""
     customer_users = backfill_customer_users(enterprise_customer_uuid).order_by("pk")
     last = start_after
     while True:
         chunk = customer_users if last is None else customer_users.filter(pk__gt=last)
-        pks = list(chunk.values_list("pk", flat=True)[:batch_size])
-        if not pks:
+        links = list((chunk.values_list("pk", flat=True) if keys_only else chunk)[:batch_size])
+        if not links:
             return
-        yield pks
-        last = pks[-1]
+        yield links
+        last = links[-1] if keys_only else links[-1].pk
 
 
 class IntentionsByCustomer:
@@ -111,35 +126,85 @@ def realize_customer_user_chunk(
     dry_run: bool = False,
     intentions_by_customer: IntentionsByCustomer | None = None,
     on_outcomes: Callable[[object, list[Outcome]], None] | None = None,
+    customer_users: Sequence | None = None,
 ) -> list[Outcome]:
     """
-    Realize the default enrollments of one chunk of customer users, through the login path.
+    Realize the default enrollments of one chunk of customer users: per customer, decided together and written
+    in one transaction (``api.realize_for_customer_users``), the same decision table and writer as login.
 
-    Rows are re-read here (one query for the links, one for the users), so a link deactivated since the chunk
-    was listed is skipped, and a Celery worker given only the keys does the same work as the command.
+    Rows are read here (one query for the links, one for the users), so a link deactivated since the chunk was
+    listed is skipped, and a Celery worker given only the keys does the same work as the command. A caller that
+    has just read the chunk's links through ``iter_customer_user_link_chunks`` passes them as ``customer_users``.
+    Should a customer's part of the chunk fail as a whole, its learners are realized again one at a time, so a
+    failure costs only the learner it belongs to.
     """
     intentions_by_customer = intentions_by_customer or IntentionsByCustomer()
-    customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
-    users = get_user_model()._default_manager.in_bulk([cu.user_id for cu in customer_users])
-    outcomes: list[Outcome] = []
+    if customer_users is None:
+        customer_users = list(api.linked_customer_users().filter(pk__in=list(customer_user_pks)).order_by("pk"))
+    users = get_user_model()._default_manager.only(*_user_fields()).in_bulk([cu.user_id for cu in customer_users])
+    by_customer: dict = {}
     for customer_user in customer_users:
-        user = users.get(customer_user.user_id)
-        if user is None:
+        if customer_user.user_id not in users:
             logger.warning(
                 "default enrollment backfill: customer user %s names user %s, who does not exist; skipped",
                 customer_user.pk, customer_user.user_id,
             )
             continue
-        customer_uuid = customer_user.enterprise_customer_id
+        by_customer.setdefault(customer_user.enterprise_customer_id, []).append(customer_user)
+    outcomes: list[Outcome] = []
+    for customer_uuid, links in by_customer.items():
         if customer_uuid in intentions_by_customer.catalog_unavailable:
-            intentions_by_customer.deferred_learners += 1
+            intentions_by_customer.deferred_learners += len(links)
             continue
+        try:
+            intentions = intentions_by_customer.get(customer_uuid)
+            realized = api.realize_for_customer_users(
+                links, users, intentions, dry_run=dry_run, source="backfill"
+            ) if intentions else []
+        except Exception as exc:  # noqa: BLE001 (one learner's failure must not cost the others theirs)
+            logger.warning(
+                "default enrollment backfill: customer=%s customer users %s to %s not realized together "
+                "(error=%s); realized one at a time",
+                customer_uuid, links[0].pk, links[-1].pk, type(exc).__name__,
+            )
+            outcomes.extend(_realize_one_at_a_time(links, users, intentions_by_customer, dry_run, on_outcomes))
+            continue
+        for customer_user, learner_outcomes in zip(links, realized, strict=False):
+            if on_outcomes is not None:
+                on_outcomes(customer_user, learner_outcomes)
+            outcomes.extend(learner_outcomes)
+        if intentions and (len(realized) < len(links) or any(o.is_transient for o in realized[-1])):
+            _defer_customer(customer_uuid, intentions_by_customer, len(links) - len(realized))
+    return outcomes
+
+
+@cache
+def _user_fields() -> tuple[str, ...]:
+    """
+    The user fields a realization reads (the key, the login name an LMS enrolls by, the email, ``is_active``):
+    a chunk's users are read with these only, rather than whole rows with password hashes and profiles.
+    """
+    model = get_user_model()
+    names = {field.name for field in model._meta.concrete_fields}
+    wanted = [model._meta.pk.name, model.USERNAME_FIELD, model.get_email_field_name(), "is_active"]
+    return tuple(dict.fromkeys(name for name in wanted if name in names))
+
+
+def _realize_one_at_a_time(
+    links: list, users: dict, intentions_by_customer: IntentionsByCustomer, dry_run: bool,
+    on_outcomes: Callable[[object, list[Outcome]], None] | None,
+) -> list[Outcome]:
+    """One customer's learners of a chunk, one transaction each: a learner's failure is counted as theirs."""
+    outcomes: list[Outcome] = []
+    for position, customer_user in enumerate(links):
+        customer_uuid = customer_user.enterprise_customer_id
         try:
             intentions = intentions_by_customer.get(customer_uuid)
             if not intentions:
                 continue
             learner_outcomes = api.realize_for_customer_user(
-                customer_user, user=user, intentions=intentions, dry_run=dry_run, source="backfill"
+                customer_user, user=users[customer_user.user_id], intentions=intentions, dry_run=dry_run,
+                source="backfill",
             )
         except Exception:  # noqa: BLE001 (one learner's or customer's failure must not stop the run)
             log_unexpected_error(
@@ -151,17 +216,23 @@ def realize_customer_user_chunk(
             learner_outcomes = api.record_unexpected_failure(
                 customer_user, intentions_by_customer.known(customer_uuid), source="backfill", dry_run=dry_run
             )
-        if any(outcome.is_transient for outcome in learner_outcomes):
-            logger.warning(
-                "default enrollment backfill: the catalog is unavailable for customer=%s; its remaining learners "
-                "are deferred to a later run",
-                customer_uuid,
-            )
-            intentions_by_customer.catalog_unavailable.add(customer_uuid)
         if on_outcomes is not None:
             on_outcomes(customer_user, learner_outcomes)
         outcomes.extend(learner_outcomes)
+        if any(outcome.is_transient for outcome in learner_outcomes):
+            _defer_customer(customer_uuid, intentions_by_customer, len(links) - position - 1)
+            break
     return outcomes
+
+
+def _defer_customer(customer_uuid, intentions_by_customer: IntentionsByCustomer, learners: int) -> None:
+    logger.warning(
+        "default enrollment backfill: a service the decisions need (the catalog, license-manager) is unavailable "
+        "for customer=%s; its remaining learners are deferred to a later run",
+        customer_uuid,
+    )
+    intentions_by_customer.catalog_unavailable.add(customer_uuid)
+    intentions_by_customer.deferred_learners += learners
 
 
 def realize_customer(run_id: int, *, batch_size: int = DEFAULT_BATCH_SIZE) -> BackfillReport | None:

@@ -6,6 +6,8 @@ handlers, the API, the task, the backfill, and the writer's re-check under the l
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Model, QuerySet
 
 from default_enrollments.models import get_enterprise_customer_user_model
@@ -26,3 +28,11 @@ def is_member(customer_user: Model) -> bool:
     signal receiver seeing a row saved in this transaction, judges what is stored.
     """
     return customer_user.pk is not None and memberships().filter(pk=customer_user.pk).exists()
+
+
+def members(customer_user_pks: Iterable) -> set:
+    """Of these links (by pk), those that make their learner a member now: ``is_member`` for many, in one query."""
+    pks = list(customer_user_pks)
+    if not pks:
+        return set()
+    return set(memberships().filter(pk__in=pks).values_list("pk", flat=True))

@@ -55,13 +55,13 @@ def realization_span(source: str) -> Iterator[None]:
         yield
 
 
-def log_unexpected_error(log: logging.Logger, message: str, *args: object) -> None:
+def log_unexpected_error(log: logging.Logger, message: str, *args: object, exc: BaseException | None = None) -> None:
     """
-    Log the exception being handled at ERROR with its traceback's frames and its class, but not its text:
-    an error raised by host code (an enrollment backend, an eligibility policy) may name the learner or
-    quote an LMS answer, and our log lines carry ids only. The frames (file, line, source) say where.
+    Log ``exc`` (by default the exception being handled) at ERROR with its traceback's frames and its class,
+    but not its text: an error raised by host code (an enrollment backend, an eligibility policy) may name the
+    learner or quote an LMS answer, and our log lines carry ids only. The frames (file, line, source) say where.
     """
-    exc = sys.exc_info()[1]
+    exc = exc or sys.exc_info()[1]
     frames = "".join(traceback.format_tb(exc.__traceback__)) if exc is not None else ""
     log.error(f"{message} error=%s\nTraceback (most recent call last):\n%s", *args, type(exc).__name__, frames)
 

@@ -1,82 +1,31 @@
 """
-The atomic writer: carries out enroll and upgrade decisions, exactly once, under the learner's lock.
+The atomic writer: carries out enroll and upgrade decisions, exactly once, under the learners' locks.
 
-One transaction per learner and customer, a savepoint per intention; every decision is re-made on what
-the database says once the lock is held. Only this module writes enrollments and realizations.
+One transaction per batch (one learner at login, a chunk of learners in the backfill); every decision is
+re-made on what the database says once the locks are held (``batch_writer``). Only this module and
+``batch_writer`` write enrollments and realizations.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Model
 
 from default_enrollments.backends import get_enrollment_backend
-from default_enrollments.data import (
-    TRANSIENT_REASONS,
-    Action,
-    Decision,
-    EnrollmentState,
-    IntentionEvaluation,
-    Outcome,
-    OutcomeStatus,
-    Reason,
-)
-from default_enrollments.decision import STATUS_FOR_ACTION, decide, is_audit_mode
-from default_enrollments.exceptions import EnrollmentError
-from default_enrollments.fulfillment import complete_enterprise_enrollments, new_enterprise_enrollment_fields
-from default_enrollments.membership import is_member
-from default_enrollments.models import (
-    get_enterprise_course_enrollment_model,
-    get_enterprise_customer_user_model,
-    get_realization_model,
-)
+from default_enrollments.batch_writer import LearnerBatch, Pending, Result, carry_out, outcome_of
+from default_enrollments.data import IntentionEvaluation, Outcome, OutcomeStatus, Reason
+from default_enrollments.decision import is_audit_mode
+from default_enrollments.models import get_enterprise_course_enrollment_model
 from default_enrollments.monitoring import log_unexpected_error
+from default_enrollments.outcomes import CONCURRENT_WRITE, lowercase_keys, make_outcome, outcome_for_decision
+
+__all__ = ["CONCURRENT_WRITE", "LearnerBatch", "lowercase_keys", "outcome_for_decision", "write", "write_many"]
 
 logger = logging.getLogger("default_enrollments.realization")
-
-#: The detail of an outcome whose write collided with another's; confirmed or turned into a failure at the end.
-CONCURRENT_WRITE = "enrolled concurrently by another worker"
-
-
-def lowercase_keys(mapping: dict) -> dict:
-    return {key.lower(): value for key, value in mapping.items()}
-
-
-class _LockedFacts:
-    """
-    What the database says about the runs to write, read once under the learner's lock, and kept up to
-    date with what this transaction writes (two intentions may name one run).
-    """
-
-    def __init__(self, user: AbstractBaseUser, locked_customer_user, run_keys: list[str]) -> None:
-        self.enrollments = lowercase_keys(get_enrollment_backend().get_enrollments(user, run_keys))
-        self.left: set[str] = set()
-        self.enterprise_enrollments: dict[str, int] = {}  # lowercased run key -> pk
-        self.realized: set = set()  # pks of enterprise enrollments that already have a realization
-        # Any realization counts, whoever wrote it (edx-enterprise's bulk enrollment writes them too).
-        realization = get_realization_model()._default_manager.filter(realized_enrollment=OuterRef("pk"))
-        rows = get_enterprise_course_enrollment_model()._default_manager.filter(
-            enterprise_customer_user=locked_customer_user, course_id__in=run_keys
-        ).values_list("pk", "course_id", "unenrolled", Exists(realization))
-        exact = set(run_keys)
-        for pk, course_id, unenrolled, is_realized in rows:
-            run = course_id.lower()
-            if unenrolled is True:
-                self.left.add(run)
-            if run not in self.enterprise_enrollments or course_id in exact:  # the row named exactly wins
-                self.enterprise_enrollments[run] = pk
-            if is_realized:
-                self.realized.add(pk)
-
-    def wrote(self, run_key: str, mode: str, enterprise_enrollment_pk) -> None:
-        run = run_key.lower()
-        self.enrollments[run] = EnrollmentState(mode=mode, is_active=True)
-        self.left.discard(run)
-        self.enterprise_enrollments[run] = enterprise_enrollment_pk
-        self.realized.add(enterprise_enrollment_pk)
 
 
 def write(
@@ -90,107 +39,98 @@ def write(
     LMS enrollments and enterprise enrollments of all the runs are read once (a read after the lock is
     granted sees everything the previous holder committed, at READ COMMITTED and at MySQL's REPEATABLE
     READ alike, whose snapshot is taken by the first plain read) and every decision is re-made on them;
-    what this transaction writes is added to those facts, so a second intention for the same run sees the
+    what this transaction plans counts as written, so a second intention for the same run sees the
     first one's enrollment. The loser of a race therefore sees the winner's enrollment and calls nothing.
 
-    A failure costs one intention: each is written in its own savepoint, so a refusal or an error rolls
-    back that intention only. Should the database give up the whole transaction (a deadlock on MySQL, a
-    failed commit), every write of the batch is reported as failed, to be retried on a later login.
+    The backend enrolls the runs in one call (``enroll_many``), a refusal costing its own run only; the
+    enterprise enrollments, realizations and their history rows are then written in bulk. Should the
+    database give up the whole transaction (a deadlock on MySQL, a failed commit), every write of the batch is
+    reported as failed, to be retried on a later login.
     """
-    run_keys = sorted({evaluation.resolution.run.course_run_key for _, evaluation in items})
-    outcomes: list[Outcome | None] = [None] * len(items)
-    customer_user_model = get_enterprise_customer_user_model()
+    return write_many([LearnerBatch(user, customer_user, list(items))])[0]
+
+
+def write_many(batch: Sequence[LearnerBatch]) -> list[list[Outcome]]:
+    """
+    ``write`` for several learners in one transaction (a backfill chunk): their links are locked together, in
+    primary-key order, and every table is written once for all of them. Outcomes per learner, in order.
+
+    Should the batch fail as a whole, its learners are written again one transaction each, so that one
+    learner's failure costs that learner only; and a single learner's batch that collides with rows written
+    by someone not holding the lock is written again one run at a time, so the collision costs one run.
+    """
+    outcomes = _write(batch)
+    return [
+        _confirm_concurrent_writes(learner.user, learner.customer_user, learner_outcomes)
+        for learner, learner_outcomes in zip(batch, outcomes, strict=True)
+    ]
+
+
+def _write(batch: Sequence[LearnerBatch]) -> list[list[Outcome]]:
     try:
         with transaction.atomic():
-            locked = customer_user_model._default_manager.select_for_update().get(pk=customer_user.pk)
-            if not is_member(locked):
-                return [
-                    _outcome(user, customer_user, intention, OutcomeStatus.SKIPPED,
-                             run_key=evaluation.resolution.run.course_run_key, reason=Reason.NOT_ELIGIBLE,
-                             detail="the learner left the customer meanwhile")
-                    for intention, evaluation in items
-                ]
-            facts = _LockedFacts(user, locked, run_keys)
-            for position, (intention, evaluation) in enumerate(items):
-                # One intention needs no savepoint of its own: the transaction is its savepoint.
-                outcomes[position] = _write_one(user, customer_user, intention, evaluation,
-                                                locked=locked, facts=facts, savepoint=len(items) > 1)
-                if transaction.get_rollback():
-                    break
+            results = carry_out(batch)
             rolled_back = transaction.get_rollback()
-    except Exception as exc:  # noqa: BLE001 (the lock, the reads or the commit failed: nothing of this batch stays)
+    except Exception as exc:  # noqa: BLE001 (the lock, a read, a write or the commit failed: nothing of it stays)
+        parts = _parts(batch, exc)
+        if parts is not None:
+            logger.warning("default enrollments written in parts learners=%s runs=%s error=%s",
+                           len(batch), sum(len(learner.items) for learner in batch), type(exc).__name__)
+            return _write_in_parts(batch, parts)
+        if isinstance(exc, IntegrityError):
+            return [[_collided(learner, intention, evaluation) for intention, evaluation in learner.items]
+                    for learner in batch]
         log_unexpected_error(
             logger, "default enrollments not written user=%s customer=%s intentions=%s",
-            user.pk, customer_user.enterprise_customer_id, len(items),
+            batch[0].user.pk, batch[0].customer_user.enterprise_customer_id, len(batch[0].items),
         )
-        return [_undone(user, customer_user, intention, evaluation, outcome=None, detail=type(exc).__name__)
-                for intention, evaluation in items]
-    if rolled_back:
-        final = [
-            _undone(user, customer_user, intention, evaluation, outcome=outcome,
-                    detail="the transaction was rolled back")
-            for (intention, evaluation), outcome in zip(items, outcomes, strict=True)
-        ]
-        if final != outcomes:
-            logger.warning(
-                "default enrollments rolled back user=%s customer=%s intentions=%s",
-                user.pk, customer_user.enterprise_customer_id, len(items),
-            )
-        outcomes = final
-    return _confirm_concurrent_writes(user, customer_user, outcomes)
-
-
-def _write_one(user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, *,
-               locked: Model, facts: _LockedFacts, savepoint: bool) -> Outcome:
-    run_key = evaluation.resolution.run.course_run_key
-    current = facts.enrollments.get(run_key.lower())
-    has_left = run_key.lower() in facts.left
-    decision = decide(evaluation.resolution, current, has_left, evaluation.eligibility)
-    if decision is None or decision.action not in (Action.ENROLL, Action.UPGRADE):
-        decision = decision or Decision(Action.SKIP, reason=Reason.NOT_ELIGIBLE)
-        return outcome_for_decision(user, customer_user, intention, evaluation, decision)
-    try:
-        with transaction.atomic(savepoint=savepoint):
-            get_enrollment_backend().enroll(user, run_key, decision.mode,
-                                               enterprise_customer_uuid=customer_user.enterprise_customer_id)
-            enterprise_enrollment_pk = facts.enterprise_enrollments.get(run_key.lower())
-            if enterprise_enrollment_pk is None:
-                enterprise_enrollment_pk = _create_enterprise_enrollment(locked, run_key)
-            elif run_key.lower() in facts.left:
-                _clear_unenrolled(enterprise_enrollment_pk)
-            if enterprise_enrollment_pk not in facts.realized:
-                # Written under the lock; a writer without it (edx-enterprise's bulk enrollment) meets the
-                # one-to-one constraint, handled below.
-                get_realization_model()._default_manager.create(
-                    realized_enrollment_id=enterprise_enrollment_pk, intended_enrollment_id=intention.uuid
-                )
-            license_uuid = evaluation.eligibility.license_uuid if evaluation.eligibility else None
-            complete_enterprise_enrollments({enterprise_enrollment_pk: license_uuid})
-    except EnrollmentError as exc:
-        # The LMS's words may carry the username, the email or its whole answer: the log and the outcome get
-        # the ids and the error's class only.
+        return [[_failed(learner, intention, evaluation, detail=type(exc).__name__)
+                 for intention, evaluation in learner.items] for learner in batch]
+    if not rolled_back:
+        return [[outcome_of(result) for result in learner_results] for learner_results in results]
+    if len(batch) > 1:
+        logger.warning("default enrollments rolled back learners=%s; written one learner at a time", len(batch))
+        return _write_in_parts(batch, [[(index, position) for position in range(len(learner.items))]
+                                       for index, learner in enumerate(batch)])
+    learner = batch[0]
+    final = [_undone(learner, result) for result in results[0]]
+    if any(isinstance(result, Pending) for result in results[0]):
         logger.warning(
-            "default enrollment refused by the LMS user=%s customer=%s intention=%s run=%s mode=%s error=%s",
-            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key, decision.mode,
-            type(exc).__name__,
+            "default enrollments rolled back user=%s customer=%s intentions=%s",
+            learner.user.pk, learner.customer_user.enterprise_customer_id, len(learner.items),
         )
-        return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, reason=Reason.ENROLLMENT_REFUSED, detail=type(exc).__name__)
-    except IntegrityError:
-        # Perhaps another worker not holding our lock (a host's own enrollment code) wrote the same rows first;
-        # perhaps nothing was written. ``_confirm_concurrent_writes`` looks once the transaction is over.
-        return _outcome(user, customer_user, intention, OutcomeStatus.ALREADY_ENROLLED, run_key=run_key,
-                        mode=decision.mode, detail=CONCURRENT_WRITE)
-    except Exception as exc:  # noqa: BLE001 (one intention's failure must not stop the others)
-        log_unexpected_error(
-            logger, "default enrollment write failed user=%s customer=%s intention=%s run=%s",
-            user.pk, customer_user.enterprise_customer_id, intention.uuid, run_key,
-        )
-        return _outcome(user, customer_user, intention, OutcomeStatus.FAILED, run_key=run_key,
-                        mode=decision.mode, detail=type(exc).__name__)
-    facts.wrote(run_key, decision.mode, enterprise_enrollment_pk)
-    return _outcome(user, customer_user, intention, STATUS_FOR_ACTION[decision.action], run_key=run_key,
-                    mode=decision.mode)
+    return [final]
+
+
+def _parts(batch: Sequence[LearnerBatch], exc: Exception) -> list[list[tuple[int, int]]] | None:
+    """
+    How to write a failed batch again, as lists of (learner index, item position): one learner per part when
+    there are several; one run per part for a single learner's collision; None when it cannot be split.
+    """
+    if len(batch) > 1:
+        return [[(index, position) for position in range(len(learner.items))] for index, learner in enumerate(batch)]
+    if not isinstance(exc, IntegrityError):
+        return None
+    by_run: dict[str, list[tuple[int, int]]] = {}
+    for position, (_, evaluation) in enumerate(batch[0].items):
+        by_run.setdefault(evaluation.resolution.run.course_run_key.lower(), []).append((0, position))
+    return list(by_run.values()) if len(by_run) > 1 else None
+
+
+def _write_in_parts(batch: Sequence[LearnerBatch], parts: list[list[tuple[int, int]]]) -> list[list[Outcome]]:
+    """Each part in a transaction of its own; outcomes put back in the batch's order."""
+    outcomes: list[list[Outcome | None]] = [[None] * len(learner.items) for learner in batch]
+    for part in parts:
+        learners: dict[int, list[int]] = {}
+        for index, position in part:
+            learners.setdefault(index, []).append(position)
+        sub_batch = [LearnerBatch(batch[index].user, batch[index].customer_user,
+                                  [batch[index].items[position] for position in positions])
+                     for index, positions in learners.items()]
+        for (index, positions), learner_outcomes in zip(learners.items(), _write(sub_batch), strict=True):
+            for position, outcome in zip(positions, learner_outcomes, strict=True):
+                outcomes[index][position] = outcome
+    return outcomes
 
 
 def _confirm_concurrent_writes(user: AbstractBaseUser, customer_user: Model, outcomes: list[Outcome]) -> list[Outcome]:
@@ -229,66 +169,23 @@ def _confirm_concurrent_writes(user: AbstractBaseUser, customer_user: Model, out
     return confirmed
 
 
-def _clear_unenrolled(enterprise_enrollment_pk) -> None:
-    """
-    An upgraded enrollment is no longer one the learner left: a revoked license leaves the audit enrollment
-    active with the row marked ``unenrolled``, and the mark must not outlive the upgrade (edx-enterprise's
-    learner views and our rule 2 read it). Written in the intention's savepoint, so a refusal undoes it too.
-    """
-    get_enterprise_course_enrollment_model()._default_manager.filter(pk=enterprise_enrollment_pk).update(
-        unenrolled=None, unenrolled_at=None
-    )
+def _undone(learner: LearnerBatch, result: Result) -> Outcome:
+    """An item whose write did not commit becomes a failure; the outcomes that needed no write stand."""
+    if isinstance(result, Outcome):
+        return result
+    return make_outcome(learner.user, learner.customer_user, result.intention, OutcomeStatus.FAILED,
+                        run_key=result.plan.run_key, mode=result.plan.decision.mode,
+                        detail="the transaction was rolled back")
 
 
-def _create_enterprise_enrollment(locked_customer_user: Model, run_key: str):
-    """
-    The new enterprise enrollment's pk. None existed under the lock; a host's own code may still have
-    written one meanwhile (it does not take our lock), so the insert has a savepoint to fall back on.
-    """
-    manager = get_enterprise_course_enrollment_model()._default_manager
-    try:
-        with transaction.atomic():
-            return manager.create(
-                enterprise_customer_user=locked_customer_user, course_id=run_key, **new_enterprise_enrollment_fields()
-            ).pk
-    except IntegrityError:
-        return manager.filter(enterprise_customer_user=locked_customer_user, course_id=run_key).values_list(
-            "pk", flat=True
-        ).get()
+def _failed(learner: LearnerBatch, intention, evaluation: IntentionEvaluation, *, detail: str) -> Outcome:
+    return make_outcome(learner.user, learner.customer_user, intention, OutcomeStatus.FAILED,
+                        run_key=evaluation.resolution.run.course_run_key, mode=evaluation.decision.mode,
+                        detail=detail)
 
 
-def _undone(user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, *,
-            outcome: Outcome | None, detail: str) -> Outcome:
-    """A written outcome whose transaction did not commit becomes a failure; the others stand."""
-    if outcome is not None and outcome.status not in (OutcomeStatus.ENROLLED, OutcomeStatus.UPGRADED):
-        return outcome
-    return _outcome(user, customer_user, intention, OutcomeStatus.FAILED,
-                    run_key=evaluation.resolution.run.course_run_key, mode=evaluation.decision.mode, detail=detail)
-
-
-def outcome_for_decision(
-    user: AbstractBaseUser, customer_user: Model, intention, evaluation: IntentionEvaluation, decision: Decision
-) -> Outcome:
-    run = evaluation.resolution.run
-    status = STATUS_FOR_ACTION[decision.action]
-    if status == OutcomeStatus.SKIPPED and decision.reason in TRANSIENT_REASONS:
-        status = OutcomeStatus.FAILED
-    detail = evaluation.resolution.message if not run else ""
-    return _outcome(user, customer_user, intention, status, run_key=run.course_run_key if run else None,
-                    mode=decision.mode, reason=decision.reason, detail=detail)
-
-
-def _outcome(user: AbstractBaseUser, customer_user: Model, intention, status: OutcomeStatus, *,
-             run_key: str | None = None, mode: str | None = None, reason: Reason | None = None,
-             detail: str = "") -> Outcome:
-    return Outcome(
-        user_id=user.pk,
-        enterprise_customer_uuid=customer_user.enterprise_customer_id,
-        intention_uuid=intention.uuid,
-        content_key=intention.content_key,
-        status=status,
-        course_run_key=run_key,
-        mode=mode,
-        reason=reason,
-        detail=detail,
-    )
+def _collided(learner: LearnerBatch, intention, evaluation: IntentionEvaluation) -> Outcome:
+    """A write that met a row someone else wrote; ``_confirm_concurrent_writes`` tells what it was."""
+    return make_outcome(learner.user, learner.customer_user, intention, OutcomeStatus.ALREADY_ENROLLED,
+                        run_key=evaluation.resolution.run.course_run_key, mode=evaluation.decision.mode,
+                        detail=CONCURRENT_WRITE)

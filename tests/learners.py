@@ -71,7 +71,7 @@ class World:
     catalog_keys: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.customer = EnterpriseCustomerFactory()
+        self.customer = self.customer or EnterpriseCustomerFactory()
         self.catalog_uuid = self.server.add_catalog(self.customer.uuid, [])
 
     def course(self, key: str, runs=None, advertised=LAST_RUN, *, in_catalog: bool = True, **extra) -> dict:

@@ -9,10 +9,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from default_enrollments import api
+from default_enrollments import api, backfill
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
 from default_enrollments.data import OutcomeStatus
-from default_enrollments.models import DefaultEnterpriseEnrollmentRealization, get_enterprise_course_enrollment_model
+from default_enrollments.models import (
+    DefaultEnterpriseEnrollmentRealization,
+    get_enterprise_course_enrollment_model,
+    get_enterprise_customer_user_model,
+)
 from tests.learners import DEMO_COURSE, DEMO_RUN, CountingEnrollmentBackend, World
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -97,3 +101,54 @@ def test_concurrent_realizations_enroll_exactly_once_per_intention(catalog_serve
     assert sorted(
         DefaultEnterpriseEnrollmentRealization.objects.values_list("intended_enrollment_id", flat=True)
     ) == sorted(intention.uuid for intention in intentions)
+
+
+@pytest.mark.parametrize("backend", ["tests.learners.CountingEnrollmentBackend",
+                                     "default_enrollments.backends.reference.ReferenceEnrollmentBackend"],
+                         ids=["one run at a time", "in bulk"])
+def test_backfill_chunks_and_logins_at_once_enroll_exactly_once(catalog_server, settings, backend):
+    """Half the workers backfill one chunk of every learner, half log the learners in: each enrolled once."""
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ENROLLMENT_BACKEND": backend}
+    CountingEnrollmentBackend.reset()
+    world = World(catalog_server)
+    world.demo_course()
+    world.course("edX+Other", [OTHER_RUN])
+    intentions = [world.intention(DEMO_COURSE), world.intention("edX+Other")]
+    learners = [world.learner() for _ in range(4)]
+    links = sorted(get_enterprise_customer_user_model()._default_manager.values_list("pk", flat=True))
+    barrier = threading.Barrier(WORKERS)
+    outcomes, errors = [], []
+    lock = threading.Lock()
+
+    def worker(number: int):
+        try:
+            user = get_user_model().objects.get(pk=learners[number % len(learners)].pk)
+            barrier.wait(timeout=30)
+            if number % 2:
+                result = backfill.realize_customer_user_chunk(links)
+            else:
+                result = api.realize_default_enrollments(user)
+            with lock:
+                outcomes.extend(result)
+        except Exception as exc:  # noqa: BLE001 (reported by the test)
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not any(thread.is_alive() for thread in threads), "a worker is still running"
+    assert errors == []
+    assert {o.status for o in outcomes} <= {OutcomeStatus.ENROLLED, OutcomeStatus.ALREADY_ENROLLED}
+    enrolled = Counter((o.user_id, o.intention_uuid) for o in outcomes if o.status == OutcomeStatus.ENROLLED)
+    assert enrolled == Counter({(learner.pk, intention.uuid): 1 for learner in learners for intention in intentions})
+    if backend.endswith("CountingEnrollmentBackend"):
+        assert CountingEnrollmentBackend.enroll_calls == Counter({DEMO_RUN: len(learners), OTHER_RUN: len(learners)})
+    assert CourseEnrollment.objects.count() == 2 * len(learners)
+    assert get_enterprise_course_enrollment_model()._default_manager.count() == 2 * len(learners)
+    assert DefaultEnterpriseEnrollmentRealization.objects.count() == 2 * len(learners)

@@ -17,6 +17,7 @@ from default_enrollments.backfill import (
     IntentionsByCustomer,
     backfill_customer_users,
     iter_customer_user_chunks,
+    iter_customer_user_link_chunks,
     realize_customer_user_chunk,
 )
 from default_enrollments.conf import app_settings
@@ -65,10 +66,11 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
 
         total = backfill_customer_users(customer_uuid).filter(pk__gt=start_after or 0).count()
-        chunks = iter_customer_user_chunks(customer_uuid, batch_size=batch_size, start_after=start_after)
         if app_settings.ASYNC and not dry_run:
-            self._fan_out(chunks, total)
+            self._fan_out(iter_customer_user_chunks(customer_uuid, batch_size=batch_size, start_after=start_after),
+                          total)
             return
+        chunks = iter_customer_user_link_chunks(customer_uuid, batch_size=batch_size, start_after=start_after)
 
         report = BackfillReport()
         intentions_by_customer = IntentionsByCustomer()
@@ -77,12 +79,14 @@ class Command(BaseCommand):
             file=self.stderr._out,
         )
         try:
-            for pks in chunks:
+            for links in chunks:
+                pks = [link.pk for link in links]
                 outcomes = realize_customer_user_chunk(
                     pks,
                     dry_run=dry_run,
                     intentions_by_customer=intentions_by_customer,
                     on_outcomes=self._print_dry_run if dry_run else None,
+                    customer_users=links,
                 )
                 report.add(outcomes)
                 report.learners += len(pks)
