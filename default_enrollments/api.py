@@ -165,7 +165,10 @@ def realize_for_customer_users(
         if not toggles.customers_to_realize(customer_uuids):
             return [[] for _ in customer_users]
         learners = [(users[customer_user.user_id], customer_user) for customer_user in customer_users]
-        outcomes = realization.realize_learners(learners, list(intentions), dry_run=dry_run, stop_when_unavailable=True)
+        with one_client():  # the chunk's catalog questions over one connection
+            outcomes = realization.realize_learners(
+                learners, list(intentions), dry_run=dry_run, stop_when_unavailable=True
+            )
         monitoring.record_outcomes([o for learner in outcomes for o in learner], source=source, dry_run=dry_run)
         return outcomes
 
@@ -189,13 +192,14 @@ def realize_learner(
         if user is None:
             logger.warning("default enrollments: user=%s does not exist; nothing to do", user_id)
             return []
-    if customer_user is None:
-        return realize_default_enrollments(user, deadline=deadline, source=source, skip_customers=skip_customers)
-    if not isinstance(customer_user, Model):
+    if not isinstance(customer_user, Model | None):
         customer_user = get_enterprise_customer_user_model()._default_manager.filter(pk=customer_user).first()
         if customer_user is None:
             return []
-    return realize_for_customer_user(customer_user, user=user, deadline=deadline, source=source)
+    with one_client():  # the catalog questions of one learner over one connection
+        if customer_user is None:
+            return realize_default_enrollments(user, deadline=deadline, source=source, skip_customers=skip_customers)
+        return realize_for_customer_user(customer_user, user=user, deadline=deadline, source=source)
 
 
 def record_unexpected_failure(

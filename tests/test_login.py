@@ -98,6 +98,21 @@ def test_login_enrolls_in_an_explicit_run(world, client, via):
     assert realizations(learner) == [(explicit, explicit)]
 
 
+def test_a_cold_login_asks_the_catalog_over_one_connection(world, client):
+    world.demo_course()
+    world.course("edX+Other", ["course-v1:edX+Other+1T2030"], advertised="course-v1:edX+Other+1T2030")
+    world.intention(DEMO_COURSE)
+    world.intention("edX+Other")
+    learner = world.learner()
+    world.server.reset_counts()
+
+    log_in(client, learner)
+
+    assert len(lms_enrollments(learner)) == 2
+    assert world.server.catalog_requests >= 2
+    assert world.server.catalog_connections == 1, "the login's catalog questions share one kept-alive connection"
+
+
 @pytest.mark.parametrize("via", LOGIN_VIEWS)
 def test_second_login_writes_nothing_and_asks_the_catalog_nothing(world, client, via):
     world.demo_course()
