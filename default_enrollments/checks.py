@@ -88,6 +88,16 @@ def _value(name: str) -> Any:
     return value
 
 
+def _imported(name: str) -> Any:
+    """The object a dotted-path key names (or the object itself when one was set), None when it does not import:
+    E002 reports that, and the checks of what the object needs stay quiet."""
+    value = _value(name)
+    try:
+        return import_string(value) if isinstance(value, str) else value
+    except Exception:  # noqa: BLE001 (a path may fail to import in any way; E002 names it)
+        return None
+
+
 def _app_missing_for_backend(dotted_path: str) -> str | None:
     """The app ``dotted_path`` (an enrollment backend) needs when it is not installed, else None."""
     for prefix, app in BACKEND_APPS.items():
@@ -203,13 +213,8 @@ def check_host_models(app_configs=None, **kwargs) -> list[CheckMessage]:
 def check_catalog_credentials(app_configs=None, **kwargs) -> list[CheckMessage]:
     """W001: the HTTP catalog client is configured but its URL or OAuth2 credentials are not: every intention
     would stay unresolved ("catalog unavailable") and nobody would be enrolled."""
-    path = _value("CATALOG_CLIENT")
-    try:
-        client = import_string(path) if isinstance(path, str) else path
-        http_client = import_string(HTTP_CATALOG_CLIENT)
-    except Exception:  # noqa: BLE001 (E002 reports a path that does not import)
-        return []
-    if not (isinstance(client, type) and issubclass(client, http_client)):
+    client = _imported("CATALOG_CLIENT")
+    if not (isinstance(client, type) and issubclass(client, import_string(HTTP_CATALOG_CLIENT))):
         return []
     missing = [name for name in CATALOG_CREDENTIALS if not _value(name)]
     if not missing:
@@ -232,13 +237,7 @@ def check_license_manager_credentials(app_configs=None, **kwargs) -> list[CheckM
     """W003: the subscription-license policy is chosen but license-manager's URL or the OAuth2 credentials are
     missing: every paid seat would wait for license-manager ("license_manager_unavailable") and nobody would be
     enrolled."""
-    policy = _value("ELIGIBILITY_POLICY")
-    try:
-        chosen = import_string(policy) if isinstance(policy, str) else policy
-        license_policy = import_string(LICENSE_POLICY)
-    except Exception:  # noqa: BLE001 (E002 reports a path that does not import)
-        return []
-    if chosen is not license_policy:
+    if _imported("ELIGIBILITY_POLICY") is not import_string(LICENSE_POLICY):
         return []
     missing = [name for name in LICENSE_MANAGER_CREDENTIALS if not _value(name)]
     if not missing:

@@ -18,14 +18,14 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from edx_django_utils.cache import TieredCache
 from edx_rest_api_client.client import OAuthAPIClient
 
 from default_enrollments.catalog.base import CatalogClient, call_deadline
-from default_enrollments.catalog.http import Answer, RetryableFailure, exchange, mount_watched_adapter
+from default_enrollments.catalog.http import Answer, RetryableFailure, exchange, mount_watched_adapter, same_origin
 from default_enrollments.conf import app_settings
 from default_enrollments.exceptions import CatalogResponseError, CatalogUnavailable
 from default_enrollments.keys import course_key_for_run
@@ -39,7 +39,6 @@ BACKOFF_SECONDS = 0.1  # doubled on each retry
 MAX_PAGES = 10
 TOKEN_EXPIRY_MARGIN = 60  # seconds: a token this close to its expiry is fetched anew
 MAX_TOKEN_LIFETIME = 24 * 3600  # a provider's "expires_in" beyond this is not believed
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _exchange_deadline(deadline: float) -> float:
@@ -51,7 +50,7 @@ def _max_bytes() -> int:
     return max(1, int(app_settings.CATALOG_MAX_RESPONSE_BYTES))
 
 
-class _BoundedOAuthAPIClient(OAuthAPIClient):
+class BoundedOAuthAPIClient(OAuthAPIClient):
     """
     ``OAuthAPIClient`` whose token request is a bounded exchange.
 
@@ -120,7 +119,7 @@ def _read_token(answer: Answer) -> tuple[str, float]:
     return token, min(float(expires_in), MAX_TOKEN_LIFETIME)
 
 
-def _provider_root(url: str) -> str:
+def provider_root(url: str) -> str:
     """The library appends ``/oauth2/access_token`` itself; hosts configure the URL with or without ``/oauth2``."""
     root = url.rstrip("/")
     for suffix in ("/access_token", "/oauth2"):
@@ -160,14 +159,14 @@ class EnterpriseCatalogApiClient(CatalogClient):
         )
         self.api_url = (self.api_url or "").rstrip("/") + "/"
         self.cache_namespace = self.api_url
-        self._credentials = (_provider_root(provider_url), client_id, client_secret) if not missing else None
-        self._http: _BoundedOAuthAPIClient | None = None
+        self._credentials = (provider_root(provider_url), client_id, client_secret) if not missing else None
+        self._http: BoundedOAuthAPIClient | None = None
 
     @property
-    def _session(self) -> _BoundedOAuthAPIClient | None:
+    def _session(self) -> BoundedOAuthAPIClient | None:
         """The HTTP session, made on the first request: a call answered from the cache needs none."""
         if self._http is None and self._credentials is not None:
-            self._http = _BoundedOAuthAPIClient(*self._credentials)
+            self._http = BoundedOAuthAPIClient(*self._credentials)
         return self._http
 
     def close(self) -> None:
@@ -239,7 +238,7 @@ class EnterpriseCatalogApiClient(CatalogClient):
 
     def _on_catalog_origin(self, url: str) -> bool:
         """Whether ``url`` has the configured catalog's scheme, host and port (and no credentials of its own)."""
-        return _origin(url) is not None and _origin(url) == _origin(self.api_url)
+        return same_origin(url, self.api_url)
 
     def _fetch_documents(self, keys: list[str], deadline: float) -> list[dict]:
         """
@@ -317,19 +316,6 @@ class EnterpriseCatalogApiClient(CatalogClient):
     @staticmethod
     def _log_failure(what: str, attempt: int, problem: Any) -> None:
         logger.warning("catalog_request_failed request=%r attempt=%s problem=%s", what, attempt, problem)
-
-
-def _origin(url: str) -> tuple[str, str, int] | None:
-    """``(scheme, host, port)`` of an http(s) URL without user info; None for anything else."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None or parts.password is not None:
-        return None
-    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
 
 
 def _is_uuid(value: Any) -> bool:

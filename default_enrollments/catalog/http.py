@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -243,3 +244,25 @@ def _read_body(response: requests.Response, max_bytes: int, what: str) -> bytes:
         if len(body) > max_bytes:
             raise CatalogResponseError(f"{what}: the answer is larger than the {max_bytes} bytes allowed.")
     return bytes(body)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL without user info; None for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None or parts.password is not None:
+        return None
+    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme]
+
+
+def same_origin(url: str, root: str) -> bool:
+    """Whether ``url`` is on ``root``'s scheme, host and port, and names no credentials of its own: the only
+    place a service's ``next`` link may send the service token."""
+    return origin(url) is not None and origin(url) == origin(root)

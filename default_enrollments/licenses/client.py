@@ -29,8 +29,8 @@ from django.core.cache import caches
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from default_enrollments.catalog.client import _BoundedOAuthAPIClient, _origin, _provider_root
-from default_enrollments.catalog.http import RetryableFailure, exchange
+from default_enrollments.catalog.client import BoundedOAuthAPIClient, provider_root
+from default_enrollments.catalog.http import RetryableFailure, exchange, same_origin
 from default_enrollments.conf import app_settings
 from default_enrollments.exceptions import (
     CatalogError,
@@ -130,8 +130,8 @@ class LicenseManagerClient:
             if missing else ""
         )
         self.api_url = (self.api_url or "").rstrip("/") + "/"
-        self._credentials = (_provider_root(provider_url), client_id, client_secret) if not missing else None
-        self._http: _BoundedOAuthAPIClient | None = None
+        self._credentials = (provider_root(provider_url), client_id, client_secret) if not missing else None
+        self._http: BoundedOAuthAPIClient | None = None
 
     # --- the interface -------------------------------------------------------------------------
 
@@ -180,7 +180,7 @@ class LicenseManagerClient:
             next_url = payload.get("next")
             if not isinstance(next_url, str) or not next_url:
                 return tuple(dict.fromkeys(licenses))
-            if _origin(next_url) is None or _origin(next_url) != _origin(self.api_url):
+            if not same_origin(next_url, self.api_url):
                 raise LicenseManagerResponseError(f"license-manager {LOOKUP} linked its next page off its origin.")
             if not results:
                 raise LicenseManagerResponseError(f"license-manager {LOOKUP} answered an empty page with a next link.")
@@ -209,7 +209,7 @@ class LicenseManagerClient:
 
     def _attempt(self, url: str, deadline: float, what: str, **kwargs: Any) -> Any:
         if self._http is None:
-            self._http = _BoundedOAuthAPIClient(*self._credentials)
+            self._http = BoundedOAuthAPIClient(*self._credentials)
         self._http.authenticate(deadline)
         answer = exchange(
             self._http, "GET", url, deadline=_exchange_deadline(deadline), max_bytes=_max_bytes(), what=what, **kwargs
