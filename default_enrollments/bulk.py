@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.db import connection, models
 from django.db.models.signals import post_save
 from simple_history.exceptions import NotHistoricalModelError
-from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_manager_for_model
 
 
 def insert(model: type[models.Model], objs: Sequence[models.Model], *, key_fields: Sequence[str]) -> list[models.Model]:
@@ -38,6 +38,24 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, key_field
     if history is not None:
         history.bulk_history_create(objs)
     return list(objs)
+
+
+def update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str], *, now) -> None:
+    """
+    One bulk update of ``fields`` (and of ``modified``, set to ``now``, where the model has it), with one history
+    insert where the model keeps history, as a ``save()`` of each row would have left.
+    """
+    if not objs or not fields:
+        return
+    fields = list(fields)
+    if any(field.name == "modified" for field in model._meta.concrete_fields):
+        fields.append("modified")
+        for obj in objs:
+            obj.modified = now
+    if _history_manager(model) is not None:
+        bulk_update_with_history(objs, model, fields, manager=model._base_manager)
+    else:
+        model._base_manager.bulk_update(objs, fields)
 
 
 def send_post_save(model: type[models.Model], objs: Sequence[models.Model]) -> None:

@@ -19,9 +19,8 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.db.models.signals import post_migrate
 from django.utils import timezone
-from simple_history.exceptions import NotHistoricalModelError
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history, get_history_manager_for_model
 
+from default_enrollments import bulk
 from default_enrollments.models import (
     get_enrollment_source_model,
     get_enterprise_course_enrollment_model,
@@ -91,12 +90,8 @@ def _record_licenses(licensed_model: type[Model], licenses: dict[Any, UUID]) -> 
             reactivated.add(pk)
         row.license_uuid, row.is_revoked = licenses[pk], False
         changed.append(row)
-    if created:
-        if _has_history(licensed_model):
-            bulk_create_with_history(created, licensed_model)
-        else:
-            manager.bulk_create(created)
-    _update_rows(licensed_model, changed, ["license_uuid", "is_revoked"], now)
+    bulk.insert(licensed_model, created, key_fields=("enterprise_course_enrollment_id",))
+    bulk.update(licensed_model, changed, ["license_uuid", "is_revoked"], now=now)
     return reactivated
 
 
@@ -127,33 +122,7 @@ def _complete_enrollment_rows(pks: list, reactivated: set) -> None:
         for row in rows:
             if row.pk in reactivated:
                 row.saved_for_later = False
-    _update_rows(model, rows, fields, timezone.now())
-
-
-def _update_rows(model: type[Model], rows: list[Model], fields: list[str], now) -> None:
-    """One bulk update (and one history insert where the model keeps history); ``modified`` moves too."""
-    if not rows or not fields:
-        return
-    if _has_field(model, "modified"):
-        fields = [*fields, "modified"]
-        for row in rows:
-            row.modified = now
-    if _has_history(model):
-        bulk_update_with_history(rows, model, fields, manager=model._base_manager)
-    else:
-        model._base_manager.bulk_update(rows, fields)
-
-
-def _has_history(model: type[Model]) -> bool:
-    try:
-        get_history_manager_for_model(model)
-    except NotHistoricalModelError:
-        return False
-    return True
-
-
-def _has_field(model: type[Model], name: str) -> bool:
-    return any(field.name == name for field in model._meta.concrete_fields)
+    bulk.update(model, rows, fields, now=timezone.now())
 
 
 def _source_pk(source_model: type[Model]):
