@@ -268,8 +268,8 @@ def _create_enterprise_enrollments(plans: list[Plan]) -> None:
     if not plans:
         return
     model = get_enterprise_course_enrollment_model()
-    rows = [model(enterprise_customer_user=plan.locked, course_id=plan.run_key, **new_enterprise_enrollment_fields())
-            for plan in plans]
+    fields = new_enterprise_enrollment_fields()
+    rows = [model(enterprise_customer_user=plan.locked, course_id=plan.run_key, **fields) for plan in plans]
     try:
         with transaction.atomic():
             bulk.insert(model, rows, key_fields=ENTERPRISE_ENROLLMENT_KEY)

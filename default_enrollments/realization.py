@@ -3,7 +3,7 @@ Realization: decide for every intention of one learner and customer, then have t
 
 ``evaluate_intentions`` gathers the facts in batches (one catalog batch, one enrollment read, one query)
 and asks the decision table (``decision.decide``); ``realize_intentions`` hands the enrollments and
-upgrades to ``writer.write``: one transaction per learner and customer under the learner's lock, written in
+upgrades to ``writer.write_many``: one transaction per learner and customer under the learner's lock, written in
 bulk. ``realize_learners`` does the same for many learners of one customer (a backfill chunk), with the
 reads made once for all of them and one transaction. One implementation for login, the REST API and backfills.
 """
@@ -230,7 +230,7 @@ def realize_intentions(
     Realize one customer's intentions for one learner: one outcome per intention.
 
     The catalog is asked first, holding no lock; then the intentions to act on are written in one
-    transaction under the learner's lock (``writer.write``). ``dry_run`` decides and reports what would be
+    transaction under the learner's lock (``writer.write_many``). ``dry_run`` decides and reports what would be
     done, writing nothing. Outcomes are returned, not logged: callers record them
     (``monitoring.record_outcomes``) under their own source.
     """

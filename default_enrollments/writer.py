@@ -21,18 +21,19 @@ from default_enrollments.data import IntentionEvaluation, Outcome, OutcomeStatus
 from default_enrollments.decision import is_audit_mode
 from default_enrollments.models import get_enterprise_course_enrollment_model
 from default_enrollments.monitoring import log_unexpected_error
-from default_enrollments.outcomes import CONCURRENT_WRITE, lowercase_keys, make_outcome, outcome_for_decision
+from default_enrollments.outcomes import CONCURRENT_WRITE, lowercase_keys, make_outcome
 
-__all__ = ["CONCURRENT_WRITE", "LearnerBatch", "lowercase_keys", "outcome_for_decision", "write", "write_many"]
+__all__ = ["CONCURRENT_WRITE", "LearnerBatch", "write_many"]
 
 logger = logging.getLogger("default_enrollments.realization")
 
 
-def write(
-    user: AbstractBaseUser, customer_user: Model, items: list[tuple[object, IntentionEvaluation]]
-) -> list[Outcome]:
+def write_many(batch: Sequence[LearnerBatch]) -> list[list[Outcome]]:
     """
-    Enroll (or upgrade) for each (intention, evaluation): LMS enrollment, enterprise enrollment, realization.
+    Enroll (or upgrade) for each learner's (intention, evaluation) items: LMS enrollment, enterprise enrollment,
+    realization. One transaction for the batch (one learner at login, a chunk of learners in the backfill):
+    the links are locked together, in primary-key order, and every table is written once for all of them.
+    Outcomes per learner, in order.
 
     Exactly once: every writer for a learner and customer first locks that customer-user row
     (``select_for_update``) and holds the lock until it commits, so writers take turns. Under the lock the
@@ -46,14 +47,6 @@ def write(
     enterprise enrollments, realizations and their history rows are then written in bulk. Should the
     database give up the whole transaction (a deadlock on MySQL, a failed commit), every write of the batch is
     reported as failed, to be retried on a later login.
-    """
-    return write_many([LearnerBatch(user, customer_user, list(items))])[0]
-
-
-def write_many(batch: Sequence[LearnerBatch]) -> list[list[Outcome]]:
-    """
-    ``write`` for several learners in one transaction (a backfill chunk): their links are locked together, in
-    primary-key order, and every table is written once for all of them. Outcomes per learner, in order.
 
     Should the batch fail as a whole, its learners are written again one transaction each, so that one
     learner's failure costs that learner only; and a single learner's batch that collides with rows written
