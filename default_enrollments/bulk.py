@@ -58,17 +58,22 @@ def update(model: type[models.Model], objs: Sequence[models.Model], fields: Sequ
         model._base_manager.bulk_update(objs, fields)
 
 
-def send_post_save(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+def send_post_save(
+    model: type[models.Model], objs: Sequence[models.Model], *, created: bool = True,
+    update_fields: Sequence[str] | None = None,
+) -> None:
     """
-    What ``save()`` would have told the host's receivers of each new row (``created=True``). The history
-    receiver is told to stand aside: ``insert`` wrote those rows in bulk already.
+    What ``save()`` would have told the host's receivers of each row written in bulk: new rows
+    (``created=True``) or rows updated in ``update_fields``. The history receiver is told to stand aside:
+    ``insert`` and ``update`` wrote those rows in bulk already.
     """
     if not objs or not post_save.has_listeners(model):
         return
+    fields = frozenset(update_fields) if update_fields is not None else None
     for obj in objs:
         obj.skip_history_when_saving = True  # simple-history's receiver skips an instance carrying this mark
         try:
-            post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False,
+            post_save.send(sender=model, instance=obj, created=created, update_fields=fields, raw=False,
                            using=obj._state.db or "default")
         finally:
             del obj.skip_history_when_saving

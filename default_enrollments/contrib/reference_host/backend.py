@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db.models.functions import Lower
-from django.db.models.signals import post_save
 from django.utils import timezone
 
 from default_enrollments import bulk
@@ -62,7 +61,6 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
                 course_id__in={request.course_run_key for request in wanted},
             )
         }
-        now = timezone.now()
         created, changed = [], []
         for request in wanted:
             row = existing.get((request.user.pk, request.course_run_key.lower()))
@@ -70,15 +68,12 @@ class ReferenceEnrollmentBackend(EnrollmentBackend):
                 created.append(CourseEnrollment(user_id=request.user.pk, course_id=request.course_run_key,
                                                 mode=request.mode, is_active=True))
             elif row.mode != request.mode or not row.is_active:
-                row.mode, row.is_active, row.modified = request.mode, True, now
+                row.mode, row.is_active = request.mode, True
                 changed.append(row)
         bulk.insert(CourseEnrollment, created, key_fields=("user_id", "course_id"))  # keys for the receivers
-        CourseEnrollment.objects.bulk_update(changed, ["mode", "is_active", "modified"])
-        if post_save.has_listeners(CourseEnrollment):
-            for row, is_new in [*((row, True) for row in created), *((row, False) for row in changed)]:
-                post_save.send(sender=CourseEnrollment, instance=row, created=is_new,
-                               update_fields=None if is_new else frozenset({"mode", "is_active", "modified"}),
-                               raw=False, using=row._state.db)
+        bulk.update(CourseEnrollment, changed, ["mode", "is_active"], now=timezone.now())
+        bulk.send_post_save(CourseEnrollment, created)
+        bulk.send_post_save(CourseEnrollment, changed, created=False, update_fields=("mode", "is_active", "modified"))
         return failures
 
     def get_enrollments(self, user: AbstractBaseUser, course_run_keys: Iterable[str]) -> dict[str, EnrollmentState]:
