@@ -194,13 +194,17 @@ class CatalogServer:
     def start(self) -> CatalogServer:
         """Listen on 127.0.0.1 (a free port the first time, the same port after ``go_down()``)."""
         self._stopping.clear()
-        handler = type("Handler", (_Handler,), {"catalog": self})
+        handler = type("Handler", (self._handler_base(),), {"catalog": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port or 0), handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
+
+    def _handler_base(self) -> type:
+        """The request handler this server answers with (a server of another service answers with its own)."""
+        return _Handler
 
     def stop(self) -> None:
         """Stop listening; wakes any hanging handler so no request outlives the test."""

@@ -14,12 +14,10 @@ Usage (the ``license_manager`` fixture in ``tests/licenses/conftest.py`` does th
 """
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,15 +71,8 @@ class LicenseManagerServer(CatalogServer):
     page_size: int = PAGE_SIZE
     next_link: Any = None  # when set, every page's ``next`` is this
 
-    def start(self) -> LicenseManagerServer:
-        self._stopping.clear()
-        handler = type("Handler", (_LicenseHandler,), {"catalog": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port or 0), handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
+    def _handler_base(self) -> type:
+        return _LicenseHandler
 
     def add_license(
         self, email: str, customer_uuid: Any, catalog_uuid: Any, *, status: str = "activated", **plan_options: Any
