@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from default_enrollments.backends.reference import ReferenceEnrollmentBackend
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
+from default_enrollments.data import OutcomeStatus
 from default_enrollments.exceptions import EnrollmentError
 from default_enrollments.models import (
     DefaultEnterpriseEnrollmentRealization,
@@ -144,3 +145,18 @@ def realizations(user) -> list[tuple[str, str]]:
 
 def nothing_written(user) -> bool:
     return not (lms_enrollments(user) or enterprise_enrollments(user) or realizations(user))
+
+
+def use_backend(settings, path: str) -> None:
+    """Point ``DEFAULT_ENROLLMENTS["ENROLLMENT_BACKEND"]`` at ``path``, keeping the other keys."""
+    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ENROLLMENT_BACKEND": path}
+
+
+def outcome_counts(output: str) -> dict[str, int]:
+    """The per-outcome counts the backfill command prints at the end."""
+    counts = {}
+    for line in output.splitlines():
+        name, _, value = line.strip().partition(": ")
+        if name in {status.value for status in OutcomeStatus}:
+            counts[name] = int(value)
+    return counts

@@ -30,7 +30,9 @@ from tests.learners import (
     World,
     enterprise_enrollments,
     lms_enrollments,
+    outcome_counts,
     realizations,
+    use_backend,
 )
 from tests.test_write_path import GivingUpEnrollmentBackend
 
@@ -73,23 +75,10 @@ def refusing(request, settings):
     backend.refused = set()
 
 
-def use_backend(settings, path: str) -> None:
-    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ENROLLMENT_BACKEND": path}
-
-
 def count_statements(work) -> int:
     with CaptureQueriesContext(connection) as queries:
         work()
     return len(queries)
-
-
-def summary(output: str) -> dict[str, int]:
-    counts = {}
-    for line in output.splitlines():
-        name, _, value = line.strip().partition(": ")
-        if name in {status.value for status in OutcomeStatus}:
-            counts[name] = int(value)
-    return counts
 
 
 def run_backfill(*args: str) -> str:
@@ -189,7 +178,7 @@ def test_a_run_refused_for_one_learner_of_a_chunk_costs_that_learner_that_run(wo
     finally:
         BulkRefusingEnrollmentBackend.refused = set()
 
-    assert summary(output) == {"enrolled": 5, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 1}
+    assert outcome_counts(output) == {"enrolled": 5, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 1}
     assert "reasons: enrollment_refused 1" in output
     for learner in (learners[0], learners[2]):
         assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
@@ -197,7 +186,7 @@ def test_a_run_refused_for_one_learner_of_a_chunk_costs_that_learner_that_run(wo
     assert enterprise_enrollments(learners[1]) == [DEMO_RUN]
     assert realizations(learners[1]) == [(DEMO_COURSE, DEMO_RUN)]
 
-    assert summary(run_backfill())["enrolled"] == 1
+    assert outcome_counts(run_backfill())["enrolled"] == 1
     assert realizations(learners[1]) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
     assert only_once_each()
 
@@ -211,7 +200,7 @@ def test_a_run_refused_by_a_backend_enrolling_one_run_at_a_time_in_a_chunk(world
     finally:
         RefusingEnrollmentBackend.refused = set()
 
-    assert summary(output) == {"enrolled": 3, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 3}
+    assert outcome_counts(output) == {"enrolled": 3, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 3}
     for learner in learners:
         assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
         assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN)]
@@ -234,13 +223,13 @@ def test_a_chunk_whose_transaction_fails_leaves_the_other_chunks_written_and_rep
         GivingUpEnrollmentBackend.give_up_on = set()
         GivingUpEnrollmentBackend.give_up_for = None
 
-    assert summary(output) == {"enrolled": 8, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 2}
+    assert outcome_counts(output) == {"enrolled": 8, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 2}
     assert "5 learner(s) in 3 chunk(s)" in output
     assert not lms_enrollments(doomed) and not realizations(doomed)
     for learner in learners:
         if learner != doomed:
             assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
-    assert summary(run_backfill("--batch-size", "2"))["enrolled"] == 2
+    assert outcome_counts(run_backfill("--batch-size", "2"))["enrolled"] == 2
     assert only_once_each()
 
 
@@ -253,7 +242,7 @@ def test_two_intentions_naming_one_run_enroll_each_learner_of_a_chunk_once(catal
 
     output = run_backfill()
 
-    assert summary(output) == {"enrolled": 3, "upgraded": 0, "already_enrolled": 3, "skipped": 0, "failed": 0}
+    assert outcome_counts(output) == {"enrolled": 3, "upgraded": 0, "already_enrolled": 3, "skipped": 0, "failed": 0}
     for learner in learners:
         assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
         assert len(realizations(learner)) == 1
@@ -270,7 +259,7 @@ def test_a_chunk_upgrades_an_audit_enrollment_left_by_a_revoked_license_and_clea
 
     output = run_backfill()
 
-    assert summary(output) == {"enrolled": 3, "upgraded": 1, "already_enrolled": 0, "skipped": 0, "failed": 0}
+    assert outcome_counts(output) == {"enrolled": 3, "upgraded": 1, "already_enrolled": 0, "skipped": 0, "failed": 0}
     assert lms_enrollments(learner)[DEMO_RUN] == ("verified", True)
     assert get_enterprise_course_enrollment_model()._default_manager.get(
         enterprise_customer_user=link, course_id=DEMO_RUN
@@ -300,7 +289,7 @@ def test_a_collision_in_a_bulk_write_costs_the_run_it_belongs_to(world, settings
     assert [(o.content_key, o.status, o.reason) for o in login] == [
         (DEMO_COURSE, OutcomeStatus.ENROLLED, None), ("edX+Other", OutcomeStatus.FAILED, Reason.WRITE_NOT_CONFIRMED)
     ]
-    assert summary(output) == {"enrolled": 2, "upgraded": 0, "already_enrolled": 1, "skipped": 0, "failed": 3}
+    assert outcome_counts(output) == {"enrolled": 2, "upgraded": 0, "already_enrolled": 1, "skipped": 0, "failed": 3}
     assert "reasons: write_not_confirmed 3" in output
     for learner in (first, *chunk):
         assert lms_enrollments(learner) == {DEMO_RUN: ("verified", True)}
@@ -348,7 +337,7 @@ def test_without_keys_from_bulk_inserts_every_row_is_found_by_its_natural_key(wo
         output = run_backfill()
 
     assert {o.status for o in login} == {OutcomeStatus.ENROLLED}
-    assert summary(output)["enrolled"] == 6
+    assert outcome_counts(output)["enrolled"] == 6
     for learner in (first, *chunk):
         assert realizations(learner) == [(DEMO_COURSE, DEMO_RUN), ("edX+Other", OTHER_RUN)]
     realized = dict(DefaultEnterpriseEnrollmentRealization.objects.values_list("pk", "realized_enrollment_id"))

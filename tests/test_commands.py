@@ -14,7 +14,6 @@ from django.core.management import CommandError, call_command
 from default_enrollments.catalog import get_catalog
 from default_enrollments.conf import app_settings
 from default_enrollments.contrib.reference_host.models import CourseEnrollment
-from default_enrollments.data import OutcomeStatus
 from default_enrollments.models import (
     DefaultEnterpriseEnrollmentIntention,
     DefaultEnterpriseEnrollmentRealization,
@@ -28,6 +27,7 @@ from tests.factories import (
     EnterpriseCustomerFactory,
     EnterpriseCustomerUserFactory,
 )
+from tests.learners import outcome_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -223,16 +223,6 @@ def backfill(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def summary(output: str) -> dict[str, int]:
-    """The per-outcome counts the command prints at the end."""
-    counts = {}
-    for line in output.splitlines():
-        name, _, value = line.strip().partition(": ")
-        if name in {status.value for status in OutcomeStatus}:
-            counts[name] = int(value)
-    return counts
-
-
 @pytest.fixture
 def linked_learners(customer):
     return [EnterpriseCustomerUserFactory(enterprise_customer=customer) for _ in range(3)]
@@ -251,7 +241,7 @@ def test_backfill_enrolls_every_linked_learner_in_every_intention(backfill_catal
     output, _ = backfill()
 
     assert _row_counts() == (6, 6, 6)
-    assert summary(output) == {"enrolled": 6, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 0}
+    assert outcome_counts(output) == {"enrolled": 6, "upgraded": 0, "already_enrolled": 0, "skipped": 0, "failed": 0}
     assert "3 learner(s) in 1 chunk(s)" in output
     enrollment = CourseEnrollment.objects.get(user_id=linked_learners[0].user_id, course_id=DEMO_RUN)
     assert (enrollment.mode, enrollment.is_active) == ("verified", True)
@@ -265,7 +255,7 @@ def test_dry_run_prints_what_would_happen_and_writes_nothing(backfill_catalog, c
     assert _row_counts() == before == (0, 0, 0)
     assert output.count("would enroll") == 6
     assert f"[dry run] user {linked_learners[0].user_id} customer {customer.uuid}: would enroll edX+DemoX" in output
-    assert summary(output)["enrolled"] == 6
+    assert outcome_counts(output)["enrolled"] == 6
     assert output.startswith("[dry run]") and "Dry run: 3 learner(s)" in output
 
 
@@ -278,7 +268,7 @@ def test_second_run_writes_nothing(backfill_catalog, customer, linked_learners):
 
     assert _row_counts() == after_first
     assert DefaultEnterpriseEnrollmentRealization.history.count() == history_after_first
-    assert summary(output) == {"enrolled": 0, "upgraded": 0, "already_enrolled": 6, "skipped": 0, "failed": 0}
+    assert outcome_counts(output) == {"enrolled": 0, "upgraded": 0, "already_enrolled": 6, "skipped": 0, "failed": 0}
 
 
 def test_learner_who_unenrolled_is_skipped(backfill_catalog, customer, linked_learners):
@@ -293,8 +283,8 @@ def test_learner_who_unenrolled_is_skipped(backfill_catalog, customer, linked_le
     assert not DefaultEnterpriseEnrollmentRealization.objects.filter(
         realized_enrollment__enterprise_customer_user=leaver, realized_enrollment__course_id=DEMO_RUN
     ).exists()
-    assert summary(output)["skipped"] == 1
-    assert summary(output)["enrolled"] == 5
+    assert outcome_counts(output)["skipped"] == 1
+    assert outcome_counts(output)["enrolled"] == 5
     assert "reasons: unenrolled 1" in output
 
 
@@ -307,7 +297,7 @@ def test_enterprise_customer_limits_the_backfill(backfill_catalog, customer, lin
     output, _ = backfill("--enterprise-customer", str(other.uuid))
 
     assert list(CourseEnrollment.objects.values_list("user_id", "course_id")) == [(outsider.user_id, DEMO_RUN)]
-    assert summary(output)["enrolled"] == 1
+    assert outcome_counts(output)["enrolled"] == 1
 
 
 def test_unlinked_inactive_and_intentionless_learners_are_left_alone(backfill_catalog, customer):
@@ -352,12 +342,12 @@ def test_catalog_outage_writes_nothing_defers_the_customer_and_a_later_run_catch
     output, _ = backfill()
 
     assert _row_counts() == (0, 0, 0)
-    assert summary(output)["failed"] == 2  # the first learner's two intentions
+    assert outcome_counts(output)["failed"] == 2  # the first learner's two intentions
     assert "reasons: catalog_unavailable 2" in output
     assert f"deferred: 2 learner(s) of customer(s) the catalog could not answer for ({customer.uuid})" in output
     backfill_catalog.come_back()
     output, _ = backfill()
-    assert summary(output)["enrolled"] == 6
+    assert outcome_counts(output)["enrolled"] == 6
 
 
 def test_every_outcome_is_logged_with_user_customer_intention_run(backfill_catalog, customer, linked_learners, caplog):
@@ -486,7 +476,7 @@ def test_progress_bar_on_a_terminal(backfill_catalog, customer, linked_learners)
     assert "default enrollments: 100%" in err.getvalue()
     assert "3/3" in err.getvalue()
     assert f"last_pk={linked_learners[-1].pk}" in err.getvalue()
-    assert summary(out.getvalue())["enrolled"] == 6
+    assert outcome_counts(out.getvalue())["enrolled"] == 6
 
 
 def test_failing_catalog_is_not_asked_again_for_every_learner(backfill_catalog, customer):

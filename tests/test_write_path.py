@@ -19,7 +19,7 @@ from default_enrollments.models import (
     get_enterprise_customer_user_model,
 )
 from tests.factories import UserFactory
-from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments, nothing_written, realizations
+from tests.learners import DEMO_COURSE, DEMO_RUN, World, lms_enrollments, nothing_written, realizations, use_backend
 
 OTHER_RUN = "course-v1:edX+Other+1T2030"
 
@@ -61,10 +61,6 @@ def world(catalog_server):
     world.intention(DEMO_COURSE)
     world.intention("edX+Other")
     return world
-
-
-def use_backend(settings, path: str) -> None:
-    settings.DEFAULT_ENROLLMENTS = {**settings.DEFAULT_ENROLLMENTS, "ENROLLMENT_BACKEND": path}
 
 
 def test_when_the_database_gives_up_the_transaction_every_write_is_reported_failed(world, settings):
